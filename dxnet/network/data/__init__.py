@@ -1,0 +1,1 @@
+"""Reference data loaded by ``manage.py load_units`` that no installed package provides."""

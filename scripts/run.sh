@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# make run: a development dxnet on SQLite with the demo data, the web server and the worker.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh run
+export DXNET_DEBUG=${DXNET_DEBUG:-1}
+db_new=0
+if [ -z "${DXNET_DATABASE_URL:-}" ] && [ ! -f var/dxnet.sqlite3 ]; then db_new=1; fi
+mkdir -p var
+.venv/bin/python manage.py migrate --no-input -v0
+if [ "$db_new" = 1 ] || [ "${DXNET_LOAD_DEMO:-0}" = 1 ]; then
+  echo "==> new database: loading the real units and the demo cast (about a minute)"
+  .venv/bin/python manage.py load_demo
+fi
+echo "==> starting the background worker (manage.py db_worker)"
+.venv/bin/python manage.py db_worker --queue-name '*' > var/worker.log 2>&1 &
+worker=$!
+trap 'kill $worker 2>/dev/null || true' EXIT INT TERM
+echo; echo "  dxnet is starting on http://127.0.0.1:${DXNET_PORT:-8000}   (stop with Ctrl-C)"
+.venv/bin/python manage.py load_demo --print-logins
+echo
+.venv/bin/python manage.py runserver 127.0.0.1:${DXNET_PORT:-8000}
