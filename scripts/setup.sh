@@ -16,6 +16,7 @@ if [ ! -f "$stamp" ]; then
   echo "==> installing dxnet$extras"
   .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip 2>&1 | grep -v "is ignored" || true
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".$extras" 2>&1 | grep -v "is ignored" || true
-  .venv/bin/python -c "import django, ninja, vietnamadminunits" # fail here, not later, if the install did not work
+  # Fail here, not later, if the install did not work.
+  .venv/bin/python -c "import django, django_htmx, django_tasks_db, vietnamadminunits, dj_database_url"
   touch "$stamp"
 fi

@@ -42,7 +42,9 @@ def unit_children(*, unit: Unit, status: str = "current") -> QuerySet[Unit]:
     qs = unit.children.all()
     if status == "current":
         qs = qs.current()
-    return qs.annotate(n_children=Count("children", filter=Q(children__valid_to__isnull=True))).order_by("name")
+    return qs.annotate(n_children=Count("children", filter=Q(children__valid_to__isnull=True))).order_by(
+        "unit_type", "name"
+    )
 
 
 def unit_ancestors(*, unit: Unit) -> list[Unit]:
