@@ -5,7 +5,7 @@ set -u
 ok() { "$1" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' 2>/dev/null; }
 candidates=()
 [ -n "${DXNET_PYTHON:-}" ] && candidates+=("$DXNET_PYTHON")
-for name in python3.14 python3.13 python3.12 python3; do
+for name in python3.12 python3.13 python3.14 python3; do
   p=$(command -v "$name" 2>/dev/null) && candidates+=("$p")
 done
 for root in "${PYENV_ROOT:-}" "$HOME/.pyenv" /root/.pyenv /opt/pyenv; do

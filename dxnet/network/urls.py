@@ -7,4 +7,5 @@ urlpatterns = [
     path("<str:code>/", views.unit_detail, name="unit_detail"),
     path("<str:code>/children/", views.unit_children, name="unit_children"),
     path("<str:code>/people/", views.unit_people, name="unit_people"),
+    path("<str:code>/roles/<int:assignment_id>/end/", views.role_end, name="role_end"),
 ]

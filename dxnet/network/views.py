@@ -1,12 +1,17 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from dxnet.core import access
 
-from . import selectors
-from .models import Unit, UnitType
+from . import selectors, services
+from .forms import RoleAssignForm
+from .models import RoleAssignment, Unit, UnitType
 
 PAGE_SIZE = 50
 
@@ -63,10 +68,33 @@ def unit_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 def unit_people(request: HttpRequest, code: str) -> HttpResponse:
-    """People and roles of a unit: only for the staff whose roles cover it (404 otherwise)."""
+    """People and roles of a unit: only for the staff whose roles cover it (404 otherwise).
+    Administrators of the subtree also assign and end roles here."""
     unit = _unit(request, code, "view_people")
-    people = selectors.unit_people(actor=request.user, unit=unit)
-    roles = selectors.unit_roles(actor=request.user, unit=unit)
+    can_assign = access.can(request.user, "assign_role", unit)
+    form = RoleAssignForm(request.POST or None, actor=request.user,
+                          initial={"starts_on": timezone.localdate()}) if can_assign else None
+    if form is not None and request.method == "POST" and form.is_valid():
+        assignment = services.role_assign(actor=request.user, unit=unit, user=form.cleaned_data["username"],
+                                          role=form.cleaned_data["role"], starts_on=form.cleaned_data["starts_on"],
+                                          ends_on=form.cleaned_data["ends_on"])
+        messages.success(request, _("%(person)s is now %(role)s of %(unit)s.") % {
+            "person": assignment.user.get_full_name() or assignment.user.username,
+            "role": assignment.get_role_display().lower(), "unit": unit.name})
+        return redirect("unit_people", code=unit.code)
     return render(request, "network/unit_people.html", {
-        "unit": unit, "ancestors": selectors.unit_ancestors(unit=unit), "people": people, "roles": roles,
+        "unit": unit, "ancestors": selectors.unit_ancestors(unit=unit),
+        "people": selectors.unit_people(actor=request.user, unit=unit),
+        "roles": selectors.unit_roles(actor=request.user, unit=unit),
+        "form": form, "can_assign": can_assign, "today": timezone.localdate(),
     })
+
+
+@login_required
+@require_POST
+def role_end(request: HttpRequest, code: str, assignment_id: int) -> HttpResponse:
+    assignment = access.get_or_404(request.user, RoleAssignment.objects.select_related("unit", "user"),
+                                   "change", pk=assignment_id, unit__code=code)
+    services.role_end(actor=request.user, assignment=assignment)
+    messages.success(request, _("The role was ended today."))
+    return redirect("unit_people", code=code)

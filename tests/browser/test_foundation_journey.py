@@ -65,6 +65,6 @@ def test_unit_tree_expands_on_a_phone(page: Page, live: Any, shot: Any) -> None:
     page.goto(f"{live.url}/units/")
     tree = page.get_by_test_id("unit-tree")
     expect(tree.get_by_role("link", name="Tỉnh Đắk Lắk")).to_be_visible()
-    tree.locator("summary", has_text="Tỉnh Đắk Lắk").locator("i").click()
+    tree.get_by_role("button", name="Đơn vị cấp dưới của Tỉnh Đắk Lắk").click()
     expect(tree.get_by_role("link", name="Phường Buôn Ma Thuột")).to_be_visible()
     shot(page, "tree-phone")

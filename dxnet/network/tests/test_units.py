@@ -125,3 +125,48 @@ def test_language_switch(client: Any) -> None:
     client.post("/i18n/setlang/", {"language": "en", "next": "/units/"})
     english = client.get("/units/").content.decode()
     assert "Units of the network" in english
+
+
+@pytest.mark.django_db
+def test_an_administrator_assigns_and_ends_a_role_on_the_people_page(cast: Any, unit: Any) -> None:
+    from dxnet.core.models import AuditEntry
+    from dxnet.network.models import RoleAssignment
+
+    admin = cast.client("admin")
+    response = admin.post("/units/24373/people/", {"username": "px.buonmathuot", "role": "observer",
+                                                   "starts_on": "2025-08-01"})
+    assert response.status_code == 302
+    assignment = RoleAssignment.objects.get(user__username="px.buonmathuot", unit__code="24373")
+    assert assignment.role == "observer"
+    assert AuditEntry.objects.filter(action="role.assign", object_id=str(assignment.pk)).exists()
+    assert admin.post(f"/units/24373/roles/{assignment.pk}/end/").status_code == 302
+    assignment.refresh_from_db()
+    assert assignment.ends_on is not None
+
+
+@pytest.mark.django_db
+def test_role_form_names_the_bad_field_and_stores_nothing(cast: Any) -> None:
+    from dxnet.network.models import RoleAssignment
+
+    before = RoleAssignment.objects.count()
+    admin = cast.client("admin")
+    unknown = admin.post("/units/24373/people/", {"username": "nobody", "role": "reporter", "starts_on": "2025-08-01"})
+    assert unknown.status_code == 200 and "nobody" in unknown.content.decode()
+    backwards = admin.post("/units/24373/people/", {"username": "xa.eakar", "role": "reporter",
+                                                    "starts_on": "2025-08-01", "ends_on": "2025-07-01"})
+    assert "is-invalid" in backwards.content.decode()
+    assert RoleAssignment.objects.count() == before
+
+
+@pytest.mark.django_db
+def test_staff_without_the_admin_role_cannot_assign_or_end_roles(cast: Any) -> None:
+    from dxnet.network.models import RoleAssignment
+
+    supervisor = cast.client("snv.daklak")
+    page = supervisor.get("/units/24373/people/")
+    assert page.status_code == 200 and b'data-testid="assign-role"' not in page.content
+    before = RoleAssignment.objects.count()
+    supervisor.post("/units/24373/people/", {"username": "xa.eakar", "role": "admin", "starts_on": "2025-08-01"})
+    assert RoleAssignment.objects.count() == before
+    own = RoleAssignment.objects.get(user__username="xa.eakar", unit__code="24373")
+    assert supervisor.post(f"/units/24373/roles/{own.pk}/end/").status_code == 404
