@@ -91,6 +91,11 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return api.create_response(request, error_body("error", str(exc)), status=exc.status_code)
 
 
-from dxnet.network.api import router as network_router  # noqa: E402  (routes need ``api`` defined first)
+# Routers import ``auth_optional`` and friends from here, so they come last.
+from dxnet.indicators.api import router as indicators_router  # noqa: E402
+from dxnet.indicators.api_dhis2 import router as dhis2_router  # noqa: E402
+from dxnet.network.api import router as network_router  # noqa: E402
 
 api.add_router("", network_router)
+api.add_router("", indicators_router)
+api.add_router("", dhis2_router)

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "dxnet.core",
     "dxnet.network",
+    "dxnet.indicators",
 ]
 
 MIDDLEWARE = [

@@ -10,6 +10,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("account/", include("dxnet.core.urls")),
     path("units/", include("dxnet.network.urls")),
+    path("reporting/", include("dxnet.indicators.urls")),
     path("api/", api.urls),
     path("django-admin/", admin.site.urls),
 ]

@@ -1,0 +1,186 @@
+"""Reads: live rollups (analytics), expected reports, completeness and timeliness. Every read
+is narrowed by the access module before anything is computed."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from dxnet.core import access
+from dxnet.network.models import Unit
+
+from . import rollup
+from .models import Aggregate, FormAssignment, Indicator, Report, ReportForm, Target
+from .periods import Period, span
+
+
+@dataclass
+class Cell:
+    unit: Unit
+    period: Period
+    value: float | None
+    n: int
+    target: float | None = None
+
+    @property
+    def achievement(self) -> float | None:
+        """% of the target reached (for "lower is better" indicators, target ÷ value)."""
+        if self.value is None or not self.target:
+            return None
+        return 100.0 * self.value / self.target
+
+
+def analytics_units(*, actor: Any, unit: Unit, by: str = "self", level: str = "") -> list[Unit]:
+    """The units a rollup reports on: the unit itself, its children, or every unit of a type in
+    its subtree; 404 unless the actor may read the unit's data."""
+    access.check(actor, "view", unit, Aggregate)
+    if by == "children":
+        return list(unit.children.current().order_by("unit_type", "name"))
+    if by == "level":
+        return list(Unit.objects.current().subtree_of(unit, include_self=False).filter(unit_type=level)
+                    .order_by("name"))
+    return [unit]
+
+
+def rollup_cells(*, indicator: Indicator, units: list[Unit], periods: list[Period],
+                 with_targets: bool = True) -> list[Cell]:
+    """Value of ``indicator`` for each unit × period, aggregated by the rule of the version in
+    force in each period's year, from the live aggregates."""
+    sums = rollup.sums_for([indicator.pk], [u.pk for u in units], [p.start for p in periods])
+    targets = _targets(indicator, units, periods) if with_targets else {}
+    cells = []
+    for u in units:
+        for p in periods:
+            s = sums.get((indicator.pk, u.pk, p.start), rollup.Sums())
+            version = indicator.version_for(p.start.year)
+            cells.append(Cell(u, p, rollup.compute(version.aggregation, s) if version else None, int(s.n),
+                              targets.get((u.pk, p.start))))
+    return cells
+
+
+def rollup_total(*, indicator: Indicator, unit: Unit, periods: list[Period]) -> float | None:
+    """One figure for a subtree over a range of periods (a year from its months, for instance)."""
+    sums = rollup.sums_for([indicator.pk], [unit.pk], [p.start for p in periods])
+    version = indicator.version_for(periods[-1].start.year)
+    by_period = {p.start: sums.get((indicator.pk, unit.pk, p.start), rollup.Sums()) for p in periods}
+    return rollup.compute(version.aggregation, rollup.over_time(version.aggregation, by_period)) if version else None
+
+
+def _targets(indicator: Indicator, units: list[Unit], periods: list[Period]) -> dict[tuple[int, dt.date], float]:
+    """Targets of the exact period, else the target of the period's year (an annual target)."""
+    years = {dt.date(p.start.year, 1, 1) for p in periods}
+    out: dict[tuple[int, dt.date], float] = {}
+    rows = Target.objects.filter(indicator=indicator, unit__in=units).filter(
+        Q(period__in=[p.start for p in periods], period_type=periods[0].type.value if periods else "")
+        | Q(period__in=years, period_type="year"))
+    annual = {(t.unit_id, t.period.year): t.value for t in rows if t.period_type == "year"}
+    exact = {(t.unit_id, t.period): t.value for t in rows if t.period_type != "year" or periods[0].type == "year"}
+    for u in units:
+        for p in periods:
+            value = exact.get((u.pk, p.start), annual.get((u.pk, p.start.year)))
+            if value is not None:
+                out[(u.pk, p.start)] = value
+    return out
+
+
+# --- expected reports, completeness, timeliness ---------------------------------------------------
+
+
+def expected_units(*, form: ReportForm, period: Period, within: Unit | None = None) -> QuerySet[Unit]:
+    """Units that had to report ``form`` for ``period``: matched by an assignment in force on the
+    period's last day, and themselves in force that day. Computed from the dated history, so a
+    unit created after, or closed before, the period's end is never expected."""
+    day = period.end
+    assignments = FormAssignment.objects.filter(form=form, valid_from__lte=day).filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gte=day)).select_related("unit")
+    q = Q(pk__in=[])
+    for a in assignments:
+        low_high = Unit.objects.subtree_of(a.unit)
+        if a.unit_type:
+            q |= Q(pk__in=low_high.filter(unit_type=a.unit_type).values("pk"))
+        else:
+            q |= Q(pk=a.unit_id)
+    qs = Unit.objects.current(day).filter(q)
+    if within is not None:
+        qs = qs.subtree_of(within)
+    return qs
+
+
+@dataclass
+class Completeness:
+    expected: int
+    submitted: int
+    on_time: int
+    approved: int
+
+    def rate(self, part: int) -> float | None:
+        return None if not self.expected else 100.0 * part / self.expected
+
+
+def completeness(*, form: ReportForm, period: Period, within: Unit) -> Completeness:
+    """Counts over the expected units only, so no rate can exceed 100 %."""
+    expected = expected_units(form=form, period=period, within=within)
+    reports = Report.objects.filter(form=form, period=period.start, unit__in=expected.values("pk"))
+    due = form.due_date(period)
+    submitted = on_time = approved = 0
+    for status, first in reports.exclude(status=Report.Status.DRAFT).values_list("status", "first_submitted_at"):
+        if status in {Report.Status.SUBMITTED, Report.Status.APPROVED}:
+            submitted += 1
+            approved += status == Report.Status.APPROVED
+        if first is not None and first.date() <= due:
+            on_time += status in {Report.Status.SUBMITTED, Report.Status.APPROVED}
+    return Completeness(expected.count(), submitted, on_time, approved)
+
+
+def completeness_grid(*, form: ReportForm, periods: list[Period], within: Unit) -> dict[str, Any]:
+    """Units × periods of a supervisor's subtree: each cell is the report's state (missing,
+    draft, submitted, on time or late, returned, approved, or not expected)."""
+    units = list(Unit.objects.current().subtree_of(within).filter(
+        pk__in=_expected_union(form, periods, within)).order_by("path"))
+    expected = {p.start: set(expected_units(form=form, period=p, within=within).values_list("pk", flat=True))
+                for p in periods}
+    reports = defaultdict(dict)
+    for r in Report.objects.filter(form=form, period__in=[p.start for p in periods], unit__in=units):
+        reports[r.unit_id][r.period] = r
+    rows = []
+    for u in units:
+        cells = []
+        for p in periods:
+            r = reports[u.pk].get(p.start)
+            if u.pk not in expected[p.start]:
+                state = "not_expected"
+            elif r is None or r.status == Report.Status.DRAFT:
+                state = "missing"
+            elif r.status == Report.Status.RETURNED:
+                state = "returned"
+            elif r.status == Report.Status.APPROVED:
+                state = "approved"
+            else:
+                state = "on_time" if r.first_submitted_at and r.first_submitted_at.date() <= form.due_date(p) \
+                    else "late"
+            cells.append({"period": p, "state": state, "report": r})
+        rows.append({"unit": u, "cells": cells})
+    return {"periods": periods, "rows": rows}
+
+
+def _expected_union(form: ReportForm, periods: list[Period], within: Unit) -> set[int]:
+    out: set[int] = set()
+    for p in periods:
+        out |= set(expected_units(form=form, period=p, within=within).values_list("pk", flat=True))
+    return out
+
+
+def indicator_by_code(code: str) -> Indicator:
+    try:
+        return Indicator.objects.prefetch_related("versions").get(code=code)
+    except Indicator.DoesNotExist:
+        raise Http404 from None
+
+
+def periods_between(first: Period, last: Period) -> list[Period]:
+    return span(first, last)
