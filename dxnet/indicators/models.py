@@ -359,3 +359,72 @@ class ValidationRule(models.Model):
             "<=": left <= right, "<": left < right, "==": abs(left - right) < 1e-9,
             ">=": left >= right, ">": left > right,
         }[self.operator]
+
+
+class TransferJob(models.Model):
+    """An import or export run on the worker, with its progress and, for an import, every bad row."""
+
+    class Kind(models.TextChoices):
+        IMPORT_EXCEL = "import_excel", _("Excel import")
+        IMPORT_CSV = "import_csv", _("CSV import")
+        IMPORT_DHIS2 = "import_dhis2", _("DHIS2 import")
+        EXPORT = "export", _("Export")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Rejected")
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", help_text="scope of the job")
+    form = models.ForeignKey(ReportForm, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    file = models.FileField(upload_to="transfer/%Y/%m/", blank=True)
+    filename = models.CharField(max_length=255, blank=True)
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    summary = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.done / self.total) if self.total else (100 if self.status == self.Status.DONE else 0)
+
+
+class Synthesis(models.Model):
+    """A period synthesis report of a subtree (tổng hợp báo cáo), generated on the worker."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="syntheses")
+    form = models.ForeignKey(ReportForm, on_delete=models.PROTECT, related_name="syntheses")
+    period = models.DateField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    notes = models.TextField(_("notes"), blank=True)
+    docx = models.FileField(upload_to="synthesis/%Y/", blank=True)
+    xlsx = models.FileField(upload_to="synthesis/%Y/", blank=True)
+    error = models.TextField(blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.form.code} {self.unit.code} {self.period}"

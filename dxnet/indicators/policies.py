@@ -4,7 +4,7 @@ role covers; a supervisor (or leader) approves and returns them; observers read 
 from dxnet.core import access
 from dxnet.core.access import SIGNED_IN, STAFF_ROLES
 
-from .models import Aggregate, DataValue, FormAssignment, Report, ReportForm, Target
+from .models import Aggregate, DataValue, FormAssignment, Report, ReportForm, Synthesis, Target, TransferJob
 
 READERS = STAFF_ROLES | {"observer"}
 WRITERS = {"reporter", "supervisor", "admin"}
@@ -20,3 +20,5 @@ access.register(
     actions={"view": READERS, "register": {"reporter", "supervisor", "leader", "admin"},
              "assign": {"supervisor", "leader", "admin"}, "agree": {"supervisor", "leader", "admin"}},
 )
+access.register(TransferJob, unit_field="unit", actions={"view": WRITERS | REVIEWERS, "create": WRITERS | REVIEWERS})
+access.register(Synthesis, unit_field="unit", actions={"view": READERS, "create": REVIEWERS})
