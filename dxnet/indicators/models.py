@@ -221,8 +221,13 @@ class Report(models.Model):
 
 
 class ReportEvent(models.Model):
+    class Action(models.TextChoices):
+        SUBMIT = "submit", _("submitted")
+        RETURN = "return", _("returned")
+        APPROVE = "approve", _("approved")
+
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="events")
-    action = models.CharField(max_length=20)
+    action = models.CharField(max_length=20, choices=Action.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     comment = models.TextField(blank=True)
     at = models.DateTimeField()

@@ -289,17 +289,13 @@ def report_save(*, actor: Any, report: Report, raw: dict[int, dict[str, object]]
                                row=version.name if version else fi.indicator.code))
     problems += _outliers_without_comment(report, rows)
     problems += _rule_failures(report, rows)
-    if problems:
-        # Value errors first (they name the field), then these.
+    with transaction.atomic():  # raising inside rolls the values back: all or nothing
         try:
-            values_write(actor=actor, rows=rows, counted=False, report=report, source="form")
+            result = values_write(actor=actor, rows=rows, counted=False, report=report, source="form")
         except Rejected as exc:
             raise Rejected(exc.errors + problems) from None
-        raise Rejected(problems)
-    with transaction.atomic():
-        result = values_write(actor=actor, rows=rows, counted=False, report=report, source="form")
-        if report.status == Report.Status.RETURNED:
-            pass  # stays returned until submitted again
+        if problems:
+            raise Rejected(problems)
         report.save(update_fields=["updated_at"])
     return result
 
