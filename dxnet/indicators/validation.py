@@ -4,12 +4,15 @@ user's language; callers add the row or cell."""
 from __future__ import annotations
 
 import math
+import re
 import statistics
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
-from .models import IndicatorVersion, ValueType
+from typing import Any
+
+from .models import Aggregation, Direction, IndicatorVersion, ValueType
 
 YES = {"1", "yes", "y", "true", "có", "co", "x", "đạt", "dat"}
 NO = {"0", "no", "n", "false", "không", "khong", "chưa", "chua"}
@@ -28,7 +31,8 @@ class Parsed:
 
 
 def parse_number(raw: object) -> float | None:
-    """A number as officials type it: ``1234``, ``1.234`` or ``1 234`` (thousands), ``12,5`` (decimal)."""
+    """A number as officials type it: ``1234``, ``1.234`` or ``1 234`` (thousands), ``12,5`` (decimal),
+    ``1,234.5`` (English). A single dot followed by exactly three digits is read as thousands."""
     if raw is None:
         return None
     if isinstance(raw, bool):
@@ -44,7 +48,8 @@ def parse_number(raw: object) -> float | None:
         text = text.replace(".", "").replace(",", ".") if text.rfind(",") > text.rfind(".") else text.replace(",", "")
     elif "," in text:
         text = text.replace(",", ".")
-    elif text.count(".") > 1:
+    elif text.count(".") > 1 or re.fullmatch(r"-?[1-9]\d{0,2}\.\d{3}", text):
+        # Vietnamese thousands: 1.200 is one thousand two hundred (1.5 and 12.50 stay decimals).
         text = text.replace(".", "")
     number = float(text)
     if math.isnan(number) or math.isinf(number):
@@ -124,3 +129,31 @@ def is_outlier(value: float, history: list[float]) -> bool:
 
 def _fmt(x: float) -> str:
     return f"{x:g}"
+
+
+# Which aggregation rules make sense for which kind of value. A sum of percentages or a count
+# of "yes" over numbers is meaningless, so the definition is refused, naming the field.
+AGGREGATIONS_FOR: dict[str, tuple[str, ...]] = {
+    ValueType.NUMBER: (Aggregation.SUM, Aggregation.AVERAGE, Aggregation.LATEST),
+    ValueType.PERCENTAGE: (Aggregation.AVERAGE, Aggregation.LATEST),
+    ValueType.RATIO: (Aggregation.RATIO_OF_SUMS, Aggregation.AVERAGE),
+    ValueType.YES_NO: (Aggregation.COUNT_YES, Aggregation.SHARE_YES),
+}
+
+
+def version_problems(data: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """Problems of one definition, each naming its field."""
+    problems: list[tuple[str, str, str]] = []
+    value_type, aggregation = data.get("value_type"), data.get("aggregation")
+    allowed = AGGREGATIONS_FOR.get(str(value_type), ())
+    if value_type and aggregation and aggregation not in allowed:
+        problems.append(("", "aggregation", _(
+            "“%(aggregation)s” does not fit values of type “%(type)s”: choose one of %(allowed)s.") % {
+            "aggregation": Aggregation(aggregation).label, "type": ValueType(value_type).label,
+            "allowed": ", ".join(f"“{Aggregation(a).label}”" for a in allowed)}))
+    low, high = data.get("min_value"), data.get("max_value")
+    if low is not None and high is not None and low > high:
+        problems.append(("", "max_value", _("The maximum is below the minimum.")))
+    if data.get("direction") and data["direction"] not in Direction.values:
+        problems.append(("", "direction", _("Choose a direction.")))
+    return problems

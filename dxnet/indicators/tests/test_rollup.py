@@ -182,3 +182,13 @@ def test_periods_parse_and_print_dhis2() -> None:
         Period.parse("2025M13")
     with pytest.raises(ValueError):
         Period.parse("2025Q1", PeriodType.MONTH)
+
+
+@pytest.mark.parametrize(("text", "number"), [
+    ("1234", 1234), ("1.200", 1200), ("1.234.567", 1234567), ("1 200", 1200), ("12,5", 12.5), ("1.234,5", 1234.5),
+    ("1,234.5", 1234.5), ("1.5", 1.5), ("12.50", 12.5), ("0.125", 0.125), ("85%", 85),
+])
+def test_numbers_as_officials_type_them(text: str, number: float) -> None:
+    from dxnet.indicators.validation import parse_number
+
+    assert parse_number(text) == number
