@@ -35,7 +35,6 @@ from .models import (
     Target,
     TargetEvent,
     ValidationRule,
-    ValueType,
 )
 from .periods import Period, PeriodError, PeriodType, span
 from .services import Rejected

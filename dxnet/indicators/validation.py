@@ -7,10 +7,9 @@ import math
 import re
 import statistics
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.utils.translation import gettext as _
-
-from typing import Any
 
 from .models import Aggregation, Direction, IndicatorVersion, ValueType
 
