@@ -15,8 +15,18 @@ from dxnet.core import access
 from dxnet.network.models import Unit
 
 from . import rollup
-from .models import Aggregate, FormAssignment, Indicator, Report, ReportForm, Target
+from .models import Aggregate, Direction, FormAssignment, Indicator, Report, ReportForm, Target
 from .periods import Period, span
+
+
+def achievement(value: float | None, target: float | None, direction: str = Direction.HIGHER) -> float | None:
+    """% of the target reached; for "lower is better" indicators, target ÷ value (reaching a
+    lower figure than the target is over 100 %)."""
+    if value is None or not target:
+        return None
+    if direction == Direction.LOWER:
+        return 100.0 * target / value if value else None
+    return 100.0 * value / target
 
 
 @dataclass
@@ -26,13 +36,11 @@ class Cell:
     value: float | None
     n: int
     target: float | None = None
+    direction: str = Direction.HIGHER
 
     @property
     def achievement(self) -> float | None:
-        """% of the target reached (for "lower is better" indicators, target ÷ value)."""
-        if self.value is None or not self.target:
-            return None
-        return 100.0 * self.value / self.target
+        return achievement(self.value, self.target, self.direction)
 
 
 def analytics_units(*, actor: Any, unit: Unit, by: str = "self", level: str = "") -> list[Unit]:
@@ -59,7 +67,7 @@ def rollup_cells(*, indicator: Indicator, units: list[Unit], periods: list[Perio
             s = sums.get((indicator.pk, u.pk, p.start), rollup.Sums())
             version = indicator.version_for(p.start.year)
             cells.append(Cell(u, p, rollup.compute(version.aggregation, s) if version else None, int(s.n),
-                              targets.get((u.pk, p.start))))
+                              targets.get((u.pk, p.start)), version.direction if version else Direction.HIGHER))
     return cells
 
 

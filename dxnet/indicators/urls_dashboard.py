@@ -1,3 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import views_dashboard
+
+urlpatterns = [
+    path("", views_dashboard.dashboard_home, name="dashboard_home"),
+    path("<str:code>/", views_dashboard.dashboard, name="dashboard"),
+]
