@@ -34,8 +34,8 @@ def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    # Browser tests flush the database when they end: keep them after every other test.
-    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+    # Browser and worker tests flush the database when they end: keep them after every other test.
+    items.sort(key=lambda item: any(item.get_closest_marker(m) for m in ("browser", "worker")))
 
 
 class Cast:

@@ -112,6 +112,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "transaction_mode": "IMMEDIATE",
     }
+if TESTING:
+    # On disk, not in memory, so that a real worker process (tests of background tasks) sees
+    # the test database; a name of one's own lets two test runs share a PostgreSQL server.
+    DATABASES["default"]["TEST"] = {
+        "NAME": os.environ.get("DXNET_TEST_DB_NAME")
+        or (str(VAR_DIR / f"test-dxnet-{os.getpid()}.sqlite3")
+            if DATABASES["default"]["ENGINE"].endswith("sqlite3") else None)
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 TASKS = {

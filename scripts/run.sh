@@ -9,7 +9,7 @@ if [ -z "${DXNET_DATABASE_URL:-}" ] && [ ! -f var/dxnet.sqlite3 ]; then db_new=1
 mkdir -p var
 .venv/bin/python manage.py migrate --no-input -v0
 if [ "$db_new" = 1 ] || [ "${DXNET_LOAD_DEMO:-0}" = 1 ]; then
-  echo "==> new database: loading the real units and the demo cast (about a minute)"
+  echo "==> new database: loading the real units, the demo cast and two years of generated reports (1–2 minutes)"
   .venv/bin/python manage.py load_demo
 fi
 echo "==> starting the background worker (manage.py db_worker)"

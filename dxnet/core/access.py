@@ -68,9 +68,11 @@ def registered_models() -> set[type[Model]]:
 def held_paths(actor: Any, roles: frozenset[str]) -> list[str] | None:
     """Paths of the units on which ``actor`` holds one of ``roles`` today; ``None`` means
     everywhere (a superuser, or the action is public). Nested units are collapsed."""
-    if PUBLIC in roles:
+    if PUBLIC in roles or actor is None:
+        # None is the system itself (management commands, data loads) — never a request, whose
+        # user is at least AnonymousUser.
         return None
-    if actor is None or not actor.is_authenticated:
+    if not actor.is_authenticated:
         return []
     if actor.is_superuser:
         return None

@@ -53,29 +53,40 @@ def attribution(unit_ids: Iterable[int], on: dt.date | None = None) -> dict[int,
     """For each unit, the units whose aggregates its values feed (see the module docstring)."""
     ids = set(unit_ids)
     units = {u.pk: u for u in Unit.objects.filter(pk__in=ids).only("pk", "path", "valid_to", "valid_from")}
+    successors = _primary_successors({uid for uid, u in units.items() if not u.is_current(on)}, on)
     result: dict[int, tuple[int, ...]] = {}
     for uid, unit in units.items():
         targets = [a for a in unit.ancestor_ids if a != uid]
-        if not unit.is_current(on):
-            for successor in _primary_successors(unit, on):
-                targets.extend(successor.ancestor_ids)
+        for successor in successors.get(uid, ()):
+            targets.extend(successor.ancestor_ids)
         seen: set[int] = set()
         result[uid] = tuple(t for t in targets if t != uid and not (t in seen or seen.add(t)))
     return result
 
 
-def _primary_successors(unit: Unit, on: dt.date | None) -> list[Unit]:
-    out: list[Unit] = []
-    frontier, seen = [unit], {unit.pk}
+def _primary_successors(unit_ids: set[int], on: dt.date | None) -> dict[int, list[Unit]]:
+    """The units in force that continue each of ``unit_ids`` through primary lineage links,
+    followed over as many steps as there were — one query per step for all units together."""
+    out: dict[int, list[Unit]] = defaultdict(list)
+    frontier: dict[int, set[int]] = {uid: {uid} for uid in unit_ids}  # origin → units reached, not yet current
+    seen: dict[int, set[int]] = {uid: {uid} for uid in unit_ids}
     while frontier:
-        links = UnitLineage.objects.filter(predecessor__in=frontier, is_primary=True).select_related("successor")
-        frontier = []
-        for link in links:
-            s = link.successor
-            if s.pk in seen:
-                continue
-            seen.add(s.pk)
-            (out if s.is_current(on) else frontier).append(s)
+        reached = {u for us in frontier.values() for u in us}
+        links: dict[int, list[Unit]] = defaultdict(list)
+        for link in UnitLineage.objects.filter(predecessor_id__in=reached, is_primary=True).select_related("successor"):
+            links[link.predecessor_id].append(link.successor)
+        nxt: dict[int, set[int]] = {}
+        for origin, current in frontier.items():
+            for pred in current:
+                for s in links.get(pred, ()):
+                    if s.pk in seen[origin]:
+                        continue
+                    seen[origin].add(s.pk)
+                    if s.is_current(on):
+                        out[origin].append(s)
+                    else:
+                        nxt.setdefault(origin, set()).add(s.pk)
+        frontier = nxt
     return out
 
 
@@ -102,7 +113,8 @@ def _upsert(rows: Sequence[tuple[tuple[int, int, dt.date], Sums]]) -> None:
             placeholders = ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(chunk))
             params: list[object] = []
             for (indicator_id, unit_id, period), s in chunk:
-                params += [indicator_id, unit_id, period, int(s.n), s.total, s.num, s.den]
+                params += [indicator_id, unit_id, connection.ops.adapt_datefield_value(period), int(s.n), s.total,
+                           s.num, s.den]
             cursor.execute(
                 f"INSERT INTO {table} (indicator_id, unit_id, period, n, total, num, den) VALUES {placeholders} "
                 f"ON CONFLICT (indicator_id, unit_id, period) DO UPDATE SET "
@@ -123,8 +135,9 @@ def rebuild(*, indicator: Indicator | None = None) -> int:
             values = values.filter(indicator=indicator)
         aggregates.delete()
         deltas = [
-            (v.indicator_id, v.unit_id, v.period, contribution(v.value, v.numerator, v.denominator))
-            for v in values.only("indicator_id", "unit_id", "period", "value", "numerator", "denominator").iterator()
+            (i, u, p, contribution(v, n, d))
+            for i, u, p, v, n, d in values.values_list("indicator_id", "unit_id", "period", "value", "numerator",
+                                                        "denominator").iterator(chunk_size=5000)
         ]
         return apply(deltas)
 

@@ -21,6 +21,7 @@ class Command(BaseCommand):
         legacy = [] if options["no_legacy"] else ["--legacy"]
         call_command("load_units", *legacy, verbosity=options["verbosity"])
         load_cast()
+        call_command("load_demo_reporting", verbosity=options["verbosity"])
         self.stdout.write(self.style.SUCCESS(f"Demo loaded: {Unit.objects.count()} units."))
         self.print_logins()
 
