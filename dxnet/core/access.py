@@ -174,3 +174,14 @@ def units[M: Model](actor: Any, action: str, model: type[M] | None = None) -> Qu
     if not paths:
         return qs.none()
     return qs.filter(_path_q(paths, "path"))
+
+
+def top_units(actor: Any, action: str, model: type[Model] | None = None) -> list[Any]:
+    """Where the actor's subtrees for ``action`` start: the units its roles are held on (nested
+    ones dropped), or the roots for superusers — the natural first page of a section."""
+    from dxnet.network.models import Unit
+
+    paths = held_paths(actor, _roles_for(policy_for(model or Unit), action))
+    if paths is None:
+        return list(Unit.objects.current().filter(parent__isnull=True).order_by("path"))
+    return list(Unit.objects.filter(path__in=paths).order_by("depth", "path"))

@@ -559,9 +559,5 @@ def target_register(*, actor: Any, indicator: Indicator, unit: Unit, year: int, 
 
 def my_target_unit(*, actor: Any) -> Unit | None:
     """The highest unit whose targets the actor may see (where the targets page starts)."""
-    paths = access.held_paths(actor, access.policy_for(Target).actions["view"])
-    if paths is None:
-        return Unit.objects.filter(parent__isnull=True).order_by("path").first()
-    if not paths:
-        return None
-    return Unit.objects.filter(path=paths[0]).first()
+    tops = access.top_units(actor, "view", Target)
+    return tops[0] if tops else None

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from dxnet.core import access
 from dxnet.network import selectors as network
-from dxnet.network.models import RoleAssignment, Unit, UnitType
+from dxnet.network.models import Unit, UnitType
 
 from . import rollup, selectors
 from .models import Aggregate, DataValue, Direction, Indicator, IndicatorVersion, ReportForm, Target
@@ -243,24 +243,12 @@ def sort_rows(rows: list[dict[str, Any]], key: str, descending: bool) -> list[di
 # --- pages ------------------------------------------------------------------------------------------
 
 
-def _first_unit_with_data_access(user: Any) -> Unit | None:
-    """The highest unit (then first by path) of the user's roles on which they may read data."""
-    assignments = (RoleAssignment.objects.active().filter(user=user).select_related("unit")
-                   .order_by("unit__depth", "unit__path"))
-    for ra in assignments:
-        if access.can(user, "view", ra.unit, Aggregate):
-            return ra.unit
-    if user.is_superuser:
-        return network.unit_roots().order_by("path").first()
-    return None
-
-
 @login_required
 def dashboard_home(request: HttpRequest) -> HttpResponse:
     """/reporting/dashboard/: the dashboard of the user's own unit, or what to do to get one."""
-    unit = _first_unit_with_data_access(request.user)
-    if unit is not None:
-        return redirect("dashboard", code=unit.code)
+    tops = access.top_units(request.user, "view", Aggregate)
+    if tops:
+        return redirect("dashboard", code=tops[0].code)
     return render(request, "indicators/dashboard_empty.html", {})
 
 
