@@ -23,17 +23,9 @@ from dxnet.network.models import Unit
 from . import tasks, transfer
 from .models import DataValue, ReportForm, TransferJob
 from .periods import Period, PeriodError, span
-from .policies import READERS, WRITERS
 
 MAX_UPLOAD = 50 * 1024 * 1024
 MAX_EXPORT_PERIODS = 60
-
-
-def _role_units(actor: Any, roles: set[str] | frozenset[str]) -> list[Unit]:
-    """The units on which the actor holds one of ``roles`` (the tops of its subtrees)."""
-    paths = access.held_paths(actor, frozenset(roles))
-    qs = Unit.objects.filter(parent__isnull=True) if paths is None else Unit.objects.filter(path__in=paths)
-    return list(qs.current().order_by("path"))
 
 
 def _default_period(form: ReportForm) -> Period:
@@ -79,8 +71,8 @@ class ExportForm(_Base):
 
 def _context(request: HttpRequest) -> dict[str, Any]:
     report_forms = list(access.visible(request.user, ReportForm.objects.all()).order_by("code"))
-    write_units = _role_units(request.user, WRITERS)
-    read_units = _role_units(request.user, READERS)
+    write_units = access.top_units(request.user, "write", DataValue)
+    read_units = access.top_units(request.user, "view", DataValue)
     default_form = report_forms[0] if report_forms else None
     period = _default_period(default_form).dhis2 if default_form else ""
     initial = {"period": period, "first": period, "last": period}
