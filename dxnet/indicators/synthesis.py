@@ -29,8 +29,9 @@ from dxnet.network.models import Unit, UnitType
 
 from . import rollup
 from .completeness import Counts, OwingUnit, StateTable, late_units, state_table
-from .models import Direction, FormIndicator, Indicator, IndicatorVersion, ReportForm, Synthesis, Target
+from .models import FormIndicator, Indicator, IndicatorVersion, ReportForm, Synthesis, Target
 from .periods import MONTHS_IN, Period, PeriodType, span
+from .selectors import achievement
 
 logger = logging.getLogger(__name__)
 
@@ -150,15 +151,6 @@ class Figure:
         if self.change is None or not self.previous:
             return None
         return 100.0 * self.change / abs(self.previous)
-
-
-def achievement(value: float | None, target: float | None, direction: str) -> float | None:
-    """% of the target reached; for "lower is better" indicators, target ÷ value."""
-    if value is None or not target:
-        return None
-    if direction == Direction.LOWER:
-        return 100.0 * target / value if value else None
-    return 100.0 * value / target
 
 
 @dataclass
