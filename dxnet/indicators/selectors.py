@@ -8,14 +8,15 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Max, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from dxnet.core import access
 from dxnet.network.models import Unit
 
 from . import rollup
-from .models import Aggregate, Direction, FormAssignment, Indicator, Report, ReportForm, Target
+from .models import Aggregate, DataValue, Direction, FormAssignment, Indicator, Report, ReportForm, Target
 from .periods import Period, span
 
 
@@ -79,20 +80,55 @@ def rollup_total(*, indicator: Indicator, unit: Unit, periods: list[Period]) -> 
     return rollup.compute(version.aggregation, rollup.over_time(version.aggregation, by_period)) if version else None
 
 
+def targets_for(*, units: list[Unit], wanted: list[tuple[Indicator, Period]]) -> dict[
+    tuple[int, int, dt.date], tuple[float, bool]
+]:
+    """Targets of several units × (indicator, period) in one query: the target of the exact
+    period, else the annual target of the period's year. Values are (target, is_annual) so that a
+    caller can compare an annual target with a year-to-date figure."""
+    if not wanted or not units:
+        return {}
+    starts = {(p.start, p.type.value) for _, p in wanted}
+    years = {dt.date(p.start.year, 1, 1) for _, p in wanted}
+    q = Q(period__in=years, period_type="year")
+    for start, ptype in starts:
+        q |= Q(period=start, period_type=ptype)
+    rows = Target.objects.filter(unit__in=units, indicator__in={i.pk for i, _ in wanted}).filter(q).values_list(
+        "indicator_id", "unit_id", "period", "period_type", "value")
+    found = {(i, u, start, ptype): v for i, u, start, ptype, v in rows}
+    out: dict[tuple[int, int, dt.date], tuple[float, bool]] = {}
+    for indicator, p in wanted:
+        for u in units:
+            exact = found.get((indicator.pk, u.pk, p.start, p.type.value))
+            if exact is not None:
+                out[(indicator.pk, u.pk, p.start)] = (exact, p.type.value == "year")
+                continue
+            annual = found.get((indicator.pk, u.pk, dt.date(p.start.year, 1, 1), "year"))
+            if annual is not None:
+                out[(indicator.pk, u.pk, p.start)] = (annual, True)
+    return out
+
+
 def _targets(indicator: Indicator, units: list[Unit], periods: list[Period]) -> dict[tuple[int, dt.date], float]:
-    """Targets of the exact period, else the target of the period's year (an annual target)."""
-    years = {dt.date(p.start.year, 1, 1) for p in periods}
-    out: dict[tuple[int, dt.date], float] = {}
-    rows = Target.objects.filter(indicator=indicator, unit__in=units).filter(
-        Q(period__in=[p.start for p in periods], period_type=periods[0].type.value if periods else "")
-        | Q(period__in=years, period_type="year"))
-    annual = {(t.unit_id, t.period.year): t.value for t in rows if t.period_type == "year"}
-    exact = {(t.unit_id, t.period): t.value for t in rows if t.period_type != "year" or periods[0].type == "year"}
-    for u in units:
-        for p in periods:
-            value = exact.get((u.pk, p.start), annual.get((u.pk, p.start.year)))
-            if value is not None:
-                out[(u.pk, p.start)] = value
+    found = targets_for(units=units, wanted=[(indicator, p) for p in periods])
+    return {(u, start): value for (_i, u, start), (value, _annual) in found.items()}
+
+
+def latest_with_data(*, unit: Unit, indicator_ids: list[int] | None = None,
+                     until: dt.date | None = None) -> dict[int, dt.date]:
+    """For each indicator with counted data in ``unit``'s subtree (lineage included), the first
+    day of the latest period up to ``until`` that has data. Two grouped index reads."""
+    until = until or timezone.localdate()
+    aggregates = Aggregate.objects.filter(unit=unit, n__gt=0, period__lte=until)
+    values = DataValue.objects.filter(unit=unit, counted=True, period__lte=until)
+    if indicator_ids is not None:
+        aggregates = aggregates.filter(indicator_id__in=indicator_ids)
+        values = values.filter(indicator_id__in=indicator_ids)
+    out: dict[int, dt.date] = {}
+    for qs in (aggregates, values):
+        for row in qs.values("indicator_id").annotate(last=Max("period")).order_by():
+            if row["last"] > out.get(row["indicator_id"], dt.date.min):
+                out[row["indicator_id"]] = row["last"]
     return out
 
 

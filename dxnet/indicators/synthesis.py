@@ -19,7 +19,6 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Q
 from django.tasks import task
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,9 +26,9 @@ from django.utils.translation import gettext as _
 from dxnet.core import access, audit
 from dxnet.network.models import Unit, UnitType
 
-from . import rollup
+from . import rollup, selectors
 from .completeness import Counts, OwingUnit, StateTable, late_units, state_table
-from .models import FormIndicator, Indicator, IndicatorVersion, ReportForm, Synthesis, Target
+from .models import FormIndicator, Indicator, IndicatorVersion, ReportForm, Synthesis
 from .periods import MONTHS_IN, Period, PeriodType, span
 from .selectors import achievement
 
@@ -272,16 +271,8 @@ def collect(synthesis: Synthesis, *, progress: Any = None, today: dt.date | None
 def _targets(indicators: list[Indicator], units: list[Unit],
              period: Period) -> dict[tuple[int, int], tuple[float, bool]]:
     """The target of the exact period, else the annual target of its year: (value, is annual)."""
-    year = dt.date(period.start.year, 1, 1)
-    rows = Target.objects.filter(indicator__in=indicators, unit__in=units).filter(
-        Q(period=period.start, period_type=period.type.value) | Q(period=year, period_type=PeriodType.YEAR.value)
-    ).values_list("indicator_id", "unit_id", "period", "period_type", "value")
-    out: dict[tuple[int, int], tuple[float, bool]] = {}
-    for indicator_id, unit_id, start, ptype, value in rows:
-        exact = ptype == period.type.value and start == period.start
-        if exact or (indicator_id, unit_id) not in out:
-            out[(indicator_id, unit_id)] = (value, not exact)
-    return out
+    found = selectors.targets_for(units=units, wanted=[(i, period) for i in indicators])
+    return {(i, u): v for (i, u, _start), v in found.items()}
 
 
 # --- the heading block ---------------------------------------------------------------------------

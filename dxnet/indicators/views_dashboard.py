@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Max, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
@@ -29,7 +28,7 @@ from dxnet.network import selectors as network
 from dxnet.network.models import Unit, UnitType
 
 from . import rollup, selectors
-from .models import Aggregate, DataValue, Direction, Indicator, IndicatorVersion, ReportForm, Target
+from .models import Aggregate, Direction, Indicator, IndicatorVersion, ReportForm
 from .periods import Period, PeriodError, span
 from .selectors import achievement
 from .xlsx import xlsx_response
@@ -69,44 +68,9 @@ def indicator_name(version: IndicatorVersion | None, indicator: Indicator) -> st
     return version.name
 
 
-# --- reads (narrowed by the caller with access.check on the unit) -----------------------------------
-
-
-def latest_with_data(*, unit: Unit, indicator_ids: list[int] | None = None,
-                     until: dt.date | None = None) -> dict[int, dt.date]:
-    """For each indicator with counted data in ``unit``'s subtree (lineage included), the first
-    day of the latest period up to ``until`` that has data. Two grouped index reads."""
-    until = until or timezone.localdate()
-    aggregates = Aggregate.objects.filter(unit=unit, n__gt=0, period__lte=until)
-    values = DataValue.objects.filter(unit=unit, counted=True, period__lte=until)
-    if indicator_ids is not None:
-        aggregates = aggregates.filter(indicator_id__in=indicator_ids)
-        values = values.filter(indicator_id__in=indicator_ids)
-    out: dict[int, dt.date] = {}
-    for qs in (aggregates, values):
-        for row in qs.values("indicator_id").annotate(last=Max("period")).order_by():
-            if row["last"] > out.get(row["indicator_id"], dt.date.min):
-                out[row["indicator_id"]] = row["last"]
-    return out
-
-
 def targets_for(*, unit: Unit, wanted: list[tuple[Indicator, Period]]) -> dict[tuple[int, dt.date], float]:
-    """Targets of ``unit`` for several indicators at once: the target of the exact period, else
-    the target of the period's year (as ``selectors.rollup_cells`` does), in one query."""
-    if not wanted:
-        return {}
-    starts = {p.start for _, p in wanted}
-    years = {dt.date(p.start.year, 1, 1) for _, p in wanted}
-    rows = Target.objects.filter(unit=unit, indicator__in={i.pk for i, _ in wanted}).filter(
-        Q(period__in=starts) | Q(period__in=years, period_type="year")).values_list(
-        "indicator_id", "period", "period_type", "value")
-    exact = {(i, start, ptype): v for i, start, ptype, v in rows}
-    out: dict[tuple[int, dt.date], float] = {}
-    for ind, p in wanted:
-        value = exact.get((ind.pk, p.start, p.type.value), exact.get((ind.pk, dt.date(p.start.year, 1, 1), "year")))
-        if value is not None:
-            out[(ind.pk, p.start)] = value
-    return out
+    found = selectors.targets_for(units=[unit], wanted=wanted)
+    return {(i, start): value for (i, _u, start), (value, _annual) in found.items()}
 
 
 @dataclass
@@ -185,7 +149,7 @@ class Kpi:
 def dashboard_kpis(*, unit: Unit, indicators: list[Indicator]) -> list[Kpi]:
     """A card per indicator: the latest period with data, the period before it, their values
     and the target — in a fixed number of queries whatever the number of indicators."""
-    latest = latest_with_data(unit=unit, indicator_ids=[i.pk for i in indicators])
+    latest = selectors.latest_with_data(unit=unit, indicator_ids=[i.pk for i in indicators])
     kpis: list[Kpi] = []
     wanted: list[tuple[Indicator, Period]] = []
     for ind in indicators:
@@ -270,7 +234,7 @@ def dashboard(request: HttpRequest, code: str) -> HttpResponse:
     if form is not None:
         indicators = form_indicators(form)
     else:
-        with_data = latest_with_data(unit=unit)
+        with_data = selectors.latest_with_data(unit=unit)
         indicators = list(Indicator.objects.filter(pk__in=with_data).prefetch_related("versions").order_by("code"))
     kpis = dashboard_kpis(unit=unit, indicators=indicators)
 
@@ -303,7 +267,7 @@ def _indicator_parts(request: HttpRequest, unit: Unit, indicator: Indicator, kpi
     today_period = Period.containing(indicator.ptype, timezone.localdate())
     kpi = next((k for k in kpis if k.indicator.pk == indicator.pk), None)
     if kpi is None:
-        last = latest_with_data(unit=unit, indicator_ids=[indicator.pk]).get(indicator.pk)
+        last = selectors.latest_with_data(unit=unit, indicator_ids=[indicator.pk]).get(indicator.pk)
         latest = Period.containing(indicator.ptype, last) if last else today_period
     else:
         latest = kpi.period or today_period
