@@ -68,3 +68,13 @@ def test_report_submit_return_fix_approve(page: Page, live: Any, shot: Any) -> N
     expect(page.get_by_test_id("status")).to_have_text("Đã duyệt")
     expect(page.get_by_test_id("history")).to_contain_text("chưa khớp sổ theo dõi")
     shot(page, "approved")
+
+    # The province dashboard shows the approved value at once, and the map renders.
+    page.goto(f"{base}/reporting/dashboard/66/?indicator=HS-NHAN&period={period.dhis2}")
+    expect(page.get_by_test_id("kpi-HS-NHAN")).to_contain_text("125")
+    page.locator('#dash-map[data-ready="1"]').wait_for()
+    regions = page.evaluate(
+        "() => echarts.getInstanceByDom(document.getElementById('dash-map'))"
+        ".getModel().getComponent('geo').coordinateSystem.regions.length")
+    assert regions == 34
+    shot(page, "province-dashboard")
