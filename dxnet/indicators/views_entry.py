@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from dxnet.core import access
 from dxnet.network.models import RoleAssignment, Unit
 
-from . import services
+from . import selectors, services
 from .models import DataValue, FormAssignment, Report, ReportForm, ValueType
 from .periods import Period, PeriodError
 from .services import Rejected
@@ -140,7 +140,9 @@ def _context(request: HttpRequest, form: ReportForm, unit: Unit, p: Period, repo
     previous = {v.indicator_id: v for v in DataValue.objects.filter(unit=unit, period=p.previous().start,
                                                                    indicator__in=form.indicators.all())}
     rows, general_errors = [], [e for e in errors if e[0] == ""]
-    for fi in form.form_indicators.select_related("indicator"):
+    form_indicators = list(form.form_indicators.select_related("indicator"))
+    targets = selectors.targets_for(units=[unit], wanted=[(fi.indicator, p) for fi in form_indicators])
+    for fi in form_indicators:
         version = fi.indicator.version_for(p.start.year)
         name = version.name if version else fi.indicator.code
         v = stored.get(fi.indicator_id)
@@ -153,6 +155,7 @@ def _context(request: HttpRequest, form: ReportForm, unit: Unit, p: Period, repo
             "denominator": typed.get("denominator") if typed else _show(v.denominator if v else None, version),
             "comment": typed.get("comment") if typed else (v.comment if v else ""),
             "previous": previous.get(fi.indicator_id),
+            "target": targets.get((fi.indicator_id, unit.pk, p.start)),
             "errors": [e[2] for e in errors if e[0] == name],
         })
     editable = can_write and (report is None or not report.is_locked) and _window_open(form, p)

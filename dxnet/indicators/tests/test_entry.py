@@ -141,3 +141,13 @@ def test_my_reports_lists_the_expected_form_and_the_review_queue(cast: Any, mont
          {"HS-NHAN": "1", "HS-TRUCTUYEN": "1", "NENTANG": ("1", "2")}, "submit")
     queue = cast.client("snv.daklak").get("/reporting/").content.decode()
     assert 'data-testid="to-review"' in queue and "Phường Buôn Ma Thuột" in queue
+
+
+@pytest.mark.django_db
+def test_the_report_page_shows_the_units_target(cast: Any, monthly_form: ReportForm) -> None:
+    p = last_month()
+    services.target_set(actor=None, indicator=Indicator.objects.get(code="HS-TRUCTUYEN"),
+                        unit=Unit.objects.get(code="24133"), period=Period.of(PeriodType.YEAR, p.start.year),
+                        value=1000, origin="registered")
+    page = cast.client("px.buonmathuot").get(url(monthly_form, "24133", p)).content.decode()
+    assert 'data-testid="target"' in page and "1000" in page
