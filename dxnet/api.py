@@ -95,7 +95,13 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 from dxnet.indicators.api import router as indicators_router  # noqa: E402
 from dxnet.indicators.api_dhis2 import router as dhis2_router  # noqa: E402
 from dxnet.network.api import router as network_router  # noqa: E402
+from dxnet.notifications.api import router as notifications_router  # noqa: E402
+from dxnet.plans.api import router as plans_router  # noqa: E402
+from dxnet.recommendations.api import router as recommendations_router  # noqa: E402
 
 api.add_router("", network_router)
 api.add_router("", indicators_router)
 api.add_router("", dhis2_router)
+api.add_router("", plans_router)
+api.add_router("", recommendations_router)
+api.add_router("", notifications_router)

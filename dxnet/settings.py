@@ -58,6 +58,9 @@ INSTALLED_APPS = [
     "dxnet.core",
     "dxnet.network",
     "dxnet.indicators",
+    "dxnet.plans",
+    "dxnet.recommendations",
+    "dxnet.notifications",
 ]
 
 MIDDLEWARE = [

@@ -11,6 +11,9 @@ urlpatterns = [
     path("account/", include("dxnet.core.urls")),
     path("units/", include("dxnet.network.urls")),
     path("reporting/", include("dxnet.indicators.urls")),
+    path("plans/", include("dxnet.plans.urls")),
+    path("recommendations/", include("dxnet.recommendations.urls")),
+    path("notifications/", include("dxnet.notifications.urls")),
     path("api/", api.urls),
     path("django-admin/", admin.site.urls),
 ]

@@ -1,0 +1,1 @@
+# Notifications belong to a person, not a unit: every query filters by user=request.user.
