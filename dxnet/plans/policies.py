@@ -13,7 +13,8 @@ access.register(Task, unit_field="lead_unit", actions={
     "view": READERS, "update": {"reporter", "supervisor", "leader", "admin", "focal_point"},
     "review": {"supervisor", "leader", "admin"}, "assign": {"supervisor", "leader", "admin"}})
 access.register(TaskUpdate, unit_field="unit", actions={"view": READERS})
-access.register(UrgingNotice, unit_field="issuer", actions={"view": READERS, "issue": {"supervisor", "leader", "admin"}})
+access.register(UrgingNotice, unit_field="issuer",
+                actions={"view": READERS, "issue": {"supervisor", "leader", "admin"}})
 access.register(UrgingRecipient, unit_field="unit", actions={
     "view": READERS, "acknowledge": {"reporter", "supervisor", "leader", "admin", "focal_point"}})
 access.register(ReminderSent, unit_field="unit", actions={"view": {"admin"}})
