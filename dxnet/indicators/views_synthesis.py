@@ -23,9 +23,9 @@ from django.views.decorators.http import require_POST
 from dxnet.core import access
 from dxnet.network.models import Unit
 
-from . import completeness, synthesis
+from . import completeness, selectors, synthesis
 from .models import Report, ReportForm, Synthesis
-from .periods import Period, PeriodError, span
+from .periods import MONTHS_IN, Period, PeriodError, span
 
 PAGE_SIZE = 50
 MAX_PERIODS = 24
@@ -38,6 +38,16 @@ def _unit(request: HttpRequest, code: str) -> Unit:
 
 def _forms() -> list[ReportForm]:
     return list(ReportForm.objects.order_by("code"))
+
+
+def _default_form(forms: list[ReportForm], unit: Unit) -> ReportForm:
+    """The form most of the subtree reports (the monthly commune form for a province), so the
+    page opens on what a supervisor follows most."""
+    def expected(form: ReportForm) -> int:
+        return selectors.expected_units(form=form, period=_last_closed_period(form), within=unit).count()
+
+    # Ties go to the most frequent form (a monthly one before a yearly one).
+    return max(forms, key=lambda f: (not f.is_survey, expected(f), -MONTHS_IN[f.ptype]))
 
 
 def _last_closed_period(form: ReportForm) -> Period:
@@ -66,7 +76,7 @@ def completeness_grid(request: HttpRequest, code: str) -> HttpResponse:
     all_forms = _forms()
     if not all_forms:
         return render(request, "indicators/completeness/grid.html", {"unit": unit, "forms": [], "grid": None})
-    form = next((f for f in all_forms if f.code == request.GET.get("form")), all_forms[0])
+    form = next((f for f in all_forms if f.code == request.GET.get("form")), None) or _default_form(all_forms, unit)
     last = _last_closed_period(form)
     to = _period(request.GET.get("to"), form, last)
     first = _period(request.GET.get("from"), form, to.previous(5))
@@ -206,7 +216,8 @@ def synthesis_unit(request: HttpRequest, code: str) -> HttpResponse:
     all_forms = _forms()
     initial: dict[str, Any] = {}
     if all_forms:
-        initial = {"form": all_forms[0].code, "period": _last_closed_period(all_forms[0]).dhis2}
+        default = _default_form(all_forms, unit)
+        initial = {"form": default.code, "period": _last_closed_period(default).dhis2}
     request_form = SynthesisRequestForm(request.POST or None, initial=initial) if can_create else None
     if request.method == "POST":
         if request_form is None:
