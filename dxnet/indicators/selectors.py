@@ -4,20 +4,18 @@ is narrowed by the access module before anything is computed."""
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Max, Q, QuerySet
-from django.http import Http404
 from django.utils import timezone
 
 from dxnet.core import access
 from dxnet.network.models import Unit
 
 from . import rollup
-from .models import Aggregate, DataValue, Direction, FormAssignment, Indicator, Report, ReportForm, Target
-from .periods import Period, span
+from .models import Aggregate, DataValue, Direction, FormAssignment, Indicator, ReportForm, Target
+from .periods import Period
 
 
 def achievement(value: float | None, target: float | None, direction: str = Direction.HIGHER) -> float | None:
@@ -153,78 +151,3 @@ def expected_units(*, form: ReportForm, period: Period, within: Unit | None = No
     if within is not None:
         qs = qs.subtree_of(within)
     return qs
-
-
-@dataclass
-class Completeness:
-    expected: int
-    submitted: int
-    on_time: int
-    approved: int
-
-    def rate(self, part: int) -> float | None:
-        return None if not self.expected else 100.0 * part / self.expected
-
-
-def completeness(*, form: ReportForm, period: Period, within: Unit) -> Completeness:
-    """Counts over the expected units only, so no rate can exceed 100 %."""
-    expected = expected_units(form=form, period=period, within=within)
-    reports = Report.objects.filter(form=form, period=period.start, unit__in=expected.values("pk"))
-    due = form.due_date(period)
-    submitted = on_time = approved = 0
-    for status, first in reports.exclude(status=Report.Status.DRAFT).values_list("status", "first_submitted_at"):
-        if status in {Report.Status.SUBMITTED, Report.Status.APPROVED}:
-            submitted += 1
-            approved += status == Report.Status.APPROVED
-        if first is not None and first.date() <= due:
-            on_time += status in {Report.Status.SUBMITTED, Report.Status.APPROVED}
-    return Completeness(expected.count(), submitted, on_time, approved)
-
-
-def completeness_grid(*, form: ReportForm, periods: list[Period], within: Unit) -> dict[str, Any]:
-    """Units × periods of a supervisor's subtree: each cell is the report's state (missing,
-    draft, submitted, on time or late, returned, approved, or not expected)."""
-    units = list(Unit.objects.current().subtree_of(within).filter(
-        pk__in=_expected_union(form, periods, within)).order_by("path"))
-    expected = {p.start: set(expected_units(form=form, period=p, within=within).values_list("pk", flat=True))
-                for p in periods}
-    reports = defaultdict(dict)
-    for r in Report.objects.filter(form=form, period__in=[p.start for p in periods], unit__in=units):
-        reports[r.unit_id][r.period] = r
-    rows = []
-    for u in units:
-        cells = []
-        for p in periods:
-            r = reports[u.pk].get(p.start)
-            if u.pk not in expected[p.start]:
-                state = "not_expected"
-            elif r is None or r.status == Report.Status.DRAFT:
-                state = "missing"
-            elif r.status == Report.Status.RETURNED:
-                state = "returned"
-            elif r.status == Report.Status.APPROVED:
-                state = "approved"
-            else:
-                state = "on_time" if r.first_submitted_at and r.first_submitted_at.date() <= form.due_date(p) \
-                    else "late"
-            cells.append({"period": p, "state": state, "report": r})
-        rows.append({"unit": u, "cells": cells})
-    return {"periods": periods, "rows": rows}
-
-
-def _expected_union(form: ReportForm, periods: list[Period], within: Unit) -> set[int]:
-    out: set[int] = set()
-    for p in periods:
-        out |= set(expected_units(form=form, period=p, within=within).values_list("pk", flat=True))
-    return out
-
-
-def indicator_by_code(code: str) -> Indicator:
-    try:
-        return Indicator.objects.prefetch_related("versions").get(code=code)
-    except Indicator.DoesNotExist:
-        raise Http404 from None
-
-
-def periods_between(first: Period, last: Period) -> list[Period]:
-    return span(first, last)

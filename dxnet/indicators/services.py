@@ -252,25 +252,34 @@ def _upsert_values(rows: list[tuple[Any, ...]], report: Report | None) -> None:
 
     table = connection.ops.quote_name(DataValue._meta.db_table)
     ops = connection.ops
-    now = ops.adapt_datetimefield_value(timezone.now())
+    now = timezone.now() if connection.vendor == "postgresql" else ops.adapt_datetimefield_value(timezone.now())
     dates = {d: ops.adapt_datefield_value(d) for d in {r[2] for r in rows}}
     report_id = report.pk if report is not None else None
     columns = "indicator_id, unit_id, period, value, numerator, denominator, comment, counted, report_id, updated_at"
     report_update = "report_id = excluded.report_id, " if report_id is not None else ""
+    update = ("ON CONFLICT (indicator_id, unit_id, period) DO UPDATE SET value = excluded.value, "
+              "numerator = excluded.numerator, denominator = excluded.denominator, comment = excluded.comment, "
+              f"counted = excluded.counted, {report_update}updated_at = excluded.updated_at")
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # One array per column: the statement stays small however many rows it carries
+            # (thousands of %s placeholders cost more to parse than the insert itself).
+            for start in range(0, len(rows), 5000):
+                c = list(zip(*rows[start : start + 5000], strict=True))
+                cursor.execute(
+                    f"INSERT INTO {table} ({columns}) SELECT i, u, p, v, n, d, c, k, %s::bigint, %s::timestamptz "
+                    "FROM unnest(%s::bigint[], %s::bigint[], %s::date[], %s::float8[], %s::float8[], %s::float8[], "
+                    f"%s::text[], %s::bool[]) AS x(i, u, p, v, n, d, c, k) {update}",
+                    [report_id, now, *[list(col) for col in c]],
+                )
+            return
         for start in range(0, len(rows), 400):
             chunk = rows[start : start + 400]
             params: list[Any] = []
             for r in chunk:
                 params += [r[0], r[1], dates[r[2]], *r[3:], report_id, now]
             placeholders = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"] * len(chunk))
-            cursor.execute(
-                f"INSERT INTO {table} ({columns}) VALUES {placeholders} "
-                "ON CONFLICT (indicator_id, unit_id, period) DO UPDATE SET value = excluded.value, "
-                "numerator = excluded.numerator, denominator = excluded.denominator, comment = excluded.comment, "
-                f"counted = excluded.counted, {report_update}updated_at = excluded.updated_at",
-                params,
-            )
+            cursor.execute(f"INSERT INTO {table} ({columns}) VALUES {placeholders} {update}", params)
 
 
 def _minus(s: rollup.Sums) -> rollup.Sums:

@@ -82,6 +82,7 @@ class Task(models.Model):
         DATE = "date", _("Date")
         MONTH = "month", _("Month")
         QUARTER = "quarter", _("Quarter")
+        HALF = "half", _("Half-year")
         YEAR = "year", _("Year")
         ONGOING = "ongoing", _("Ongoing")
 
@@ -140,6 +141,7 @@ class TaskUpdate(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["task", "at"], name="taskupdate_task_at")]
 
     def __str__(self) -> str:
         return f"{self.task_id}: {self.percent}%"

@@ -8,7 +8,7 @@ from .models import Attendance, ConferenceSession, Recommendation
 
 READERS = STAFF_ROLES | {"observer"}
 access.register(Recommendation, unit_field="raised_by", actions={
-    "view": READERS, "raise": STAFF_ROLES, "route": {"supervisor", "leader", "admin"}})
+    "view": READERS, "raise": STAFF_ROLES, "answer": STAFF_ROLES, "route": {"supervisor", "leader", "admin"}})
 access.register(ConferenceSession, unit_field="chair", actions={
     "view": READERS, "change": {"supervisor", "leader", "admin"}})
 access.register(Attendance, unit_field="unit", actions={"view": READERS})

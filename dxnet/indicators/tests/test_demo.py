@@ -13,7 +13,7 @@ from django.db.models import Model
 from django.utils import timezone
 
 from dxnet.core.models import AuditEntry
-from dxnet.indicators import demo, selectors
+from dxnet.indicators import completeness, demo, selectors
 from dxnet.indicators.models import (
     Aggregate,
     DataValue,
@@ -89,16 +89,16 @@ def test_definitions_history_and_rollups() -> None:
 
     for period in window.periods:
         for unit in (vn, dak_lak):
-            c = selectors.completeness(form=monthly, period=period, within=unit)
+            c = completeness.completeness(form=monthly, period=period, within=unit)
             for part in (c.submitted, c.on_time, c.approved):
                 rate = c.rate(part)
                 assert rate is not None and 0 <= rate <= 100
     # Đắk Lắk's supervisor sees late and missing communes in the latest month, Ea Kar among them.
-    grid = selectors.completeness_grid(form=monthly, periods=[last], within=dak_lak)
-    states = {row["unit"].code: row["cells"][0]["state"] for row in grid["rows"]}
+    table = completeness.state_table(form=monthly, periods=[last], within=dak_lak)
+    states = {table.units[uid].code: table.state(uid, last).state for uid in table.expected[last.start]}
     assert "late" in states.values() and "returned" in states.values()
     assert states["24373"] == "missing" and states["24133"] in {"on_time", "approved"}
-    c = selectors.completeness(form=monthly, period=last, within=dak_lak)
+    c = completeness.completeness(form=monthly, period=last, within=dak_lak)
     assert c.on_time < c.submitted < c.expected
 
 
