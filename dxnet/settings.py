@@ -170,6 +170,9 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
 
+# Absolute links in e-mails (reminders, digests, password resets sent by the worker).
+DXNET_SITE_URL = os.environ.get("DXNET_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
 # E-mail: console by default, SMTP when DXNET_EMAIL_HOST is set.
 DEFAULT_FROM_EMAIL = os.environ.get("DXNET_EMAIL_FROM", "dxnet <no-reply@dxnet.local>")
 if os.environ.get("DXNET_EMAIL_HOST"):

@@ -15,7 +15,10 @@ fi
 echo "==> starting the background worker (manage.py db_worker)"
 .venv/bin/python manage.py db_worker --queue-name '*' > var/worker.log 2>&1 &
 worker=$!
-trap 'kill $worker 2>/dev/null || true' EXIT INT TERM
+# Daily reminders and digests at DXNET_DAILY_AT (07:00), queued for the worker.
+.venv/bin/python manage.py run_scheduler > var/scheduler.log 2>&1 &
+scheduler=$!
+trap 'kill $worker $scheduler 2>/dev/null || true' EXIT INT TERM
 echo; echo "  dxnet is starting on http://127.0.0.1:${DXNET_PORT:-8000}   (stop with Ctrl-C)"
 .venv/bin/python manage.py load_demo --print-logins
 echo

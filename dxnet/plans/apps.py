@@ -8,4 +8,4 @@ class PlansConfig(AppConfig):
     verbose_name = _("Plans and tasks")
 
     def ready(self) -> None:
-        from . import policies  # noqa: F401
+        from . import policies, urging  # noqa: F401  (urging connects the late-report receiver)

@@ -1,3 +1,13 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import views_urging as views
+
+urlpatterns = [
+    path("", views.urging_list, name="urging_list"),
+    path("new/", views.urging_new, name="urging_new"),
+    path("notices/<int:pk>/", views.urging_notice, name="urging_notice"),
+    path("notices/<int:pk>/docx/", views.urging_docx, name="urging_docx"),
+    path("inbox/", views.urging_inbox, name="urging_inbox"),
+    path("inbox/<str:code>/", views.urging_inbox, name="urging_inbox"),
+    path("recipients/<int:pk>/acknowledge/", views.urging_acknowledge, name="urging_acknowledge"),
+]

@@ -217,7 +217,7 @@ def test_grid_page_for_the_province_supervisor(cast: Any, daklak_form: ReportFor
     assert r2.status_code == 200 and "<nav class=\"navbar" not in r2.content.decode()
     # Urging: a checkbox for the communes owing September, none for those that reported.
     assert 'value="24133" data-urgeable' not in html and 'data-urgeable' in html
-    assert 'data-testid="urge-note"' in html  # no receiver yet: the UI says who issues notices
+    assert 'data-testid="urge-note"' not in html  # the plans module listens: no "not connected" note
     assert reverse("completeness_grid", args=["VN"]) not in html  # no link above the supervisor's subtree
 
 
@@ -255,17 +255,19 @@ def test_urging_sends_the_hook_with_only_the_units_owing(cast: Any, daklak_form:
     assert "2 selected units were left out" in html
 
 
-def test_urging_without_a_receiver_says_so_and_all_owing_button(cast: Any, daklak_form: ReportForm,
-                                                                 unit: Any) -> None:
-    assert not completeness.urging_requested.has_listeners()
+def test_urging_all_owing_reaches_the_plans_module(cast: Any, daklak_form: ReportForm, unit: Any) -> None:
+    from dxnet.notifications.models import Notification
+
+    assert completeness.urging_requested.has_listeners()  # the plans module urges late reports
     n = selectors.expected_units(form=daklak_form, period=SEP, within=unit("66")).count()
     r = english(cast.client("snv.daklak")).post(reverse("completeness_urge", args=["66"]), {
         "form": "CT-DL", "period": "202509", "all_owing": "1"}, follow=True)
     assert r.status_code == 200
     entry = AuditEntry.objects.filter(action="report.urge_request").latest("seq")
     assert len(entry.after["units"]) == n
-    html = r.content.decode()
-    assert "Urging notices are issued from the plans module" in html
+    # The supervisor is handed the formal notice to issue; the owing units are told.
+    assert Notification.objects.filter(user__username="snv.daklak").exists()
+    assert Notification.objects.exclude(user__username="snv.daklak").exists()
 
 
 def test_urging_needs_a_supervisor_of_the_subtree(cast: Any, daklak_form: ReportForm) -> None:
