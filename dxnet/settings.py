@@ -7,6 +7,7 @@ allowed hosts, and turns on secure cookies, HSTS and a strict CSP.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -26,7 +27,9 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 
 DEBUG = env_bool("DXNET_DEBUG")
-TESTING = env_bool("DXNET_TESTING")
+# Under pytest the test settings apply even when DXNET_TESTING was not exported (pytest-django
+# loads the settings before any conftest can set it).
+TESTING = env_bool("DXNET_TESTING") or "pytest" in sys.modules
 
 SECRET_KEY = os.environ.get("DXNET_SECRET_KEY", "")
 if not SECRET_KEY:
