@@ -157,6 +157,23 @@ def can(actor: Any, action: str, unit: Any, model: type[Model] | None = None) ->
     return unit is not None and any(unit.path.startswith(p) for p in paths)
 
 
+def can_here(actor: Any, action: str, unit: Any, model: type[Model] | None = None) -> bool:
+    """Like ``can``, but only a role held on ``unit`` itself counts — for acts a unit does in its
+    own name (acknowledging a notice sent to it), which its supervisors must not do for it."""
+    if actor is None:
+        return True
+    if not getattr(actor, "is_authenticated", False):
+        return False
+    roles = _roles_for(policy_for(model or _unit_model()), action)
+    return unit is not None and any(role in roles and path == unit.path for role, path in _role_paths(actor))
+
+
+def _unit_model() -> type[Model]:
+    from dxnet.network.models import Unit
+
+    return Unit
+
+
 def check(actor: Any, action: str, unit: Any, model: type[Model] | None = None) -> None:
     if not can(actor, action, unit, model):
         raise Http404

@@ -521,7 +521,9 @@ def _docx_name(notice: UrgingNotice) -> str:
 def urging_acknowledge(*, actor: Any, recipient: UrgingRecipient) -> UrgingRecipient:
     """The urged unit's staff confirm they received the notice (once; a second press changes
     nothing). The issuer is told."""
-    access.check(actor, "acknowledge", recipient.unit, UrgingRecipient)
+    # The late unit acknowledges in its own name: a role on the unit itself, not above it.
+    if not access.can_here(actor, "acknowledge", recipient.unit, UrgingRecipient):
+        raise Http404
     if recipient.acknowledged_at is not None:
         return recipient
     with transaction.atomic():

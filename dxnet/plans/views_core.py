@@ -92,8 +92,9 @@ def _timeline(programme: Programme, tasks: list[Task], today: dt.date) -> dict[s
                          *(p.ends_on for p in phases), *(t.deadline for t in tasks)] if d]
     if not dates:
         return None
-    start = programme.starts_on or min(min(dates), programme.created_at.date())
-    end = max(max(dates), programme.ends_on or start)
+    start = programme.starts_on or min(min(dates), programme.created_at.date(), today)
+    # Today is always on the axis, so past-due bars show their lateness against it.
+    end = max(max(dates), programme.ends_on or start, today)
     span = max((end - start).days, 1)
 
     def pct(d: dt.date) -> float:

@@ -159,7 +159,7 @@ def urging_notice(request: HttpRequest, pk: int) -> HttpResponse:
     recipients = list(notice.recipients.select_related("unit", "acknowledged_by").order_by("unit__path")) \
         if view.issuer_side else view.own
     for r in recipients:
-        r.can_ack = r.acknowledged_at is None and access.can(request.user, "acknowledge", r.unit, UrgingRecipient)
+        r.can_ack = r.acknowledged_at is None and access.can_here(request.user, "acknowledge", r.unit, UrgingRecipient)
     tasks = list(notice.tasks.select_related("lead_unit").order_by("lead_unit__path", "deadline"))
     if not view.issuer_side:
         own_units = {r.unit_id for r in view.own}
@@ -186,7 +186,7 @@ def urging_inbox(request: HttpRequest, code: str | None = None) -> HttpResponse:
         raise Http404
     rows = list(urging.received(actor=request.user, unit=unit)[:300])
     for r in rows:
-        r.can_ack = r.acknowledged_at is None and access.can(request.user, "acknowledge", r.unit, UrgingRecipient)
+        r.can_ack = r.acknowledged_at is None and access.can_here(request.user, "acknowledge", r.unit, UrgingRecipient)
     return render(request, "plans/urging/inbox.html", {"unit": unit, "rows": rows,
                                                        "pending": sum(1 for r in rows if not r.acknowledged_at)})
 

@@ -222,6 +222,12 @@ def test_supervisor_issues_a_notice_the_late_commune_acknowledges(cast: Any, med
     assert detail.status_code == 200 and b'data-testid="acknowledge"' in detail.content
     assert commune.get(f"/plans/urging/notices/{notice.pk}/docx/").status_code == 200
     recipient = UrgingRecipient.objects.get()
+    # The supervisor above cannot acknowledge in the commune's name.
+    issuer_view = client.get(f"/plans/urging/notices/{notice.pk}/")
+    assert b'data-testid="acknowledge"' not in issuer_view.content
+    assert client.post(f"/plans/urging/recipients/{recipient.pk}/acknowledge/").status_code == 404
+    recipient.refresh_from_db()
+    assert recipient.acknowledged_at is None
     ack = commune.post(f"/plans/urging/recipients/{recipient.pk}/acknowledge/", HTTP_HX_REQUEST="true")
     assert ack.status_code == 200 and b"Acknowledged" in ack.content and b"<html" not in ack.content
     recipient.refresh_from_db()
