@@ -5,6 +5,7 @@ a service, render. Everything out of the actor's scope is a 404."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 from urllib.parse import urlencode
 
@@ -13,7 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -40,13 +41,15 @@ def _decorate(tasks: Any, today: dt.date) -> list[Task]:
 
 
 def urging_url(unit_code: str, task_ids: list[int]) -> str:
-    """The urging notice form of another feature, prefilled with the late unit and tasks."""
-    try:
-        base = reverse("urging_new")
-    except NoReverseMatch:
-        base = "/plans/urging/new/"
+    """The urging notice form, prefilled with the late unit and tasks."""
     query = [("unit", unit_code)] + [("task", str(i)) for i in task_ids]
-    return f"{base}?{urlencode(query)}"
+    return f"{_urging_base()}?{urlencode(query)}"
+
+
+@functools.cache
+def _urging_base() -> str:
+    # Reversed once per process: the overdue board builds a link per late unit and task.
+    return reverse("urging_new")
 
 
 def _errors_to_messages(request: HttpRequest, exc: Rejected) -> None:
