@@ -134,6 +134,16 @@ def phase_add(*, actor: Any, programme: Programme, name: str, starts_on: dt.date
     return phase
 
 
+def phase_remove(*, actor: Any, phase: Phase) -> None:
+    """Remove a phase of the programme (entered by mistake, or replanned)."""
+    programme = phase.programme
+    _check_manage(actor, programme)
+    with transaction.atomic():
+        before = audit.snapshot(phase)
+        audit.record(actor=actor, action="programme.phase_remove", obj=phase, unit=programme.owner, before=before)
+        phase.delete()
+
+
 def guidance_add(*, actor: Any, programme: Programme, title: str, file: Any) -> GuidanceFile:
     """Attach a guidance document for the localities (every plan must come with one)."""
     _check_manage(actor, programme)

@@ -70,7 +70,9 @@ def plans_home(request: HttpRequest) -> HttpResponse:
     page = programmes.get_page(request.GET.get("page"))
     n_mine = selectors.my_tasks(actor=request.user, today=today, open_only=True).count()
     return render(request, "plans/home.html", {"tab": "programmes", "page": page, "n_mine": n_mine,
-                                                "boards": selectors.board_units(request.user), "today": today})
+                                                "boards": selectors.board_units(request.user), "today": today,
+                                                "can_create": bool(access.top_units(request.user, "change",
+                                                                                    Programme))})
 
 
 @login_required
@@ -138,6 +140,7 @@ def programme_page(request: HttpRequest, code: str) -> HttpResponse:
         "phases": programme.phases.all(), "guidance": programme.guidance.all(),
         "timeline": _timeline(programme, top[:200], today), "can_manage": can_manage, "coverage": coverage,
         "kinds": Task.Priority.choices,
+        "can_edit": access.can(request.user, "change", programme.owner, Programme),
     })
 
 
