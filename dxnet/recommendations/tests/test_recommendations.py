@@ -15,7 +15,7 @@ from django.utils import timezone
 from dxnet.core.models import AuditEntry
 from dxnet.network.models import Unit
 from dxnet.recommendations import demo, selectors, services
-from dxnet.recommendations.deadlines import DeadlineError, _parse_locally, parse_deadline
+from dxnet.recommendations.deadlines import DeadlineError, parse_deadline
 from dxnet.recommendations.models import Attendance, ConferenceSession, Recommendation
 
 UTC = dt.UTC
@@ -103,7 +103,7 @@ def test_bad_input_names_the_field_and_stores_nothing(cast: Any) -> None:
     assert audit_actions(rec) == ["recommendation.raise"]
 
 
-@pytest.mark.parametrize("parse", [parse_deadline, _parse_locally], ids=["plans-grammar", "local-fallback"])
+@pytest.mark.parametrize("parse", [parse_deadline], ids=["plans-grammar"])
 def test_deadline_forms(parse: Any) -> None:
     assert parse("15/4/2025") == dt.date(2025, 4, 15)
     assert parse("2025-04-15") == dt.date(2025, 4, 15)
