@@ -151,3 +151,17 @@ def test_the_report_page_shows_the_units_target(cast: Any, monthly_form: ReportF
                         value=1000, origin="registered")
     page = cast.client("px.buonmathuot").get(url(monthly_form, "24133", p)).content.decode()
     assert 'data-testid="target"' in page and "1000" in page
+
+
+@pytest.mark.django_db
+def test_history_written_by_the_system_shows(cast: Any, monthly_form: ReportForm) -> None:
+    # Demo loads and imports act as the system (actor None): the page must still render.
+    p = last_month()
+    report = services.report_open(actor=None, form=monthly_form, unit=Unit.objects.get(code="24133"), period=p)
+    services.report_save(actor=None, report=report, raw={
+        i.pk: {"value": "5"} for i in Indicator.objects.filter(code__in=["HS-NHAN", "HS-TRUCTUYEN"])} | {
+        Indicator.objects.get(code="NENTANG").pk: {"numerator": "1", "denominator": "2"}})
+    services.report_submit(actor=None, report=report)
+    services.report_return(actor=None, report=report, comment="Thiếu số liệu")
+    page = cast.client("px.buonmathuot").get(url(monthly_form, "24133", p))
+    assert page.status_code == 200 and "Thiếu số liệu" in page.content.decode()
