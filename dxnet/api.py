@@ -92,6 +92,8 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 
 # Routers import ``auth_optional`` and friends from here, so they come last.
+from dxnet.assistant.api import router as assistant_router  # noqa: E402
+from dxnet.documents.api import router as documents_router  # noqa: E402
 from dxnet.indicators.api import router as indicators_router  # noqa: E402
 from dxnet.indicators.api_dhis2 import router as dhis2_router  # noqa: E402
 from dxnet.network.api import router as network_router  # noqa: E402
@@ -105,3 +107,5 @@ api.add_router("", dhis2_router)
 api.add_router("", plans_router)
 api.add_router("", recommendations_router)
 api.add_router("", notifications_router)
+api.add_router("", documents_router)
+api.add_router("", assistant_router)

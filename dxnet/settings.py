@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "dxnet.plans",
     "dxnet.recommendations",
     "dxnet.notifications",
+    "dxnet.documents",
+    "dxnet.assistant",
 ]
 
 MIDDLEWARE = [
@@ -175,6 +177,19 @@ WHITENOISE_USE_FINDERS = DEBUG or TESTING
 
 # Absolute links in e-mails (reminders, digests, password resets sent by the worker).
 DXNET_SITE_URL = os.environ.get("DXNET_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# The assistant. Its index files (BM25 + vectors, rebuilt by the worker) live in one directory
+# per build; embeddings are cached by the hash of the passage text, shared by every build and
+# every test run (same text, same model → same vector).
+DXNET_ASSISTANT_DIR = Path(os.environ.get("DXNET_ASSISTANT_DIR") or (
+    VAR_DIR / f"test-assistant-{os.getpid()}" if TESTING else VAR_DIR / "assistant"))
+DXNET_EMBED_CACHE = Path(os.environ.get("DXNET_EMBED_CACHE") or VAR_DIR / "embeddings")
+# An OpenAI-compatible server (vLLM, llama.cpp, Ollama…) makes the answers generated; without
+# one they are extracted from the documents.
+DXNET_LLM_BASE_URL = os.environ.get("DXNET_LLM_BASE_URL", "").rstrip("/")
+DXNET_LLM_MODEL = os.environ.get("DXNET_LLM_MODEL", "")
+DXNET_LLM_API_KEY = os.environ.get("DXNET_LLM_API_KEY", "")
+DXNET_LLM_TIMEOUT = float(os.environ.get("DXNET_LLM_TIMEOUT", "60"))
 
 # E-mail: console by default, SMTP when DXNET_EMAIL_HOST is set.
 DEFAULT_FROM_EMAIL = os.environ.get("DXNET_EMAIL_FROM", "dxnet <no-reply@dxnet.local>")

@@ -14,6 +14,8 @@ urlpatterns = [
     path("plans/", include("dxnet.plans.urls")),
     path("recommendations/", include("dxnet.recommendations.urls")),
     path("notifications/", include("dxnet.notifications.urls")),
+    path("documents/", include("dxnet.documents.urls")),
+    path("assistant/", include("dxnet.assistant.urls")),
     path("api/", api.urls),
     path("django-admin/", admin.site.urls),
 ]

@@ -28,6 +28,10 @@ class Policy:
     model: type[Model]
     unit_field: str  # lookup from the model to its Unit; "" when the model is Unit itself
     actions: dict[str, frozenset[str]] = field(default_factory=dict)
+    # Published things (documents): besides the staff of ``unit_field``'s subtree, these actions
+    # are open to the officials of every unit inside the subtree of ``audience_field``'s unit.
+    audience_field: str = ""
+    audience_actions: frozenset[str] = frozenset()
 
     def unit_lookup(self, suffix: str) -> str:
         return f"{self.unit_field}__{suffix}" if self.unit_field else suffix
@@ -45,8 +49,10 @@ class Policy:
 _registry: dict[type[Model], Policy] = {}
 
 
-def register(model: type[Model], *, unit_field: str, actions: dict[str, Iterable[str]]) -> Policy:
-    policy = Policy(model, unit_field, {a: frozenset(r) for a, r in actions.items()})
+def register(model: type[Model], *, unit_field: str, actions: dict[str, Iterable[str]],
+             audience_field: str = "", audience_actions: Iterable[str] = ()) -> Policy:
+    policy = Policy(model, unit_field, {a: frozenset(r) for a, r in actions.items()},
+                    audience_field, frozenset(audience_actions))
     _registry[model] = policy
     return policy
 
@@ -101,8 +107,43 @@ def _role_paths(actor: Any) -> list[tuple[str, str]]:
 
 def forget(actor: Any) -> None:
     """Drop the per-request cache of the actor's roles (after assigning or ending a role)."""
-    if hasattr(actor, "_dxnet_role_paths"):
-        del actor._dxnet_role_paths
+    for attr in ("_dxnet_role_paths", "_dxnet_reader_paths"):
+        if hasattr(actor, attr):
+            delattr(actor, attr)
+
+
+def reader_paths(actor: Any) -> list[str] | None:
+    """Paths of every unit ``actor`` belongs to (any role held today, and the profile's unit);
+    ``None`` for the system and superusers. An audience covers a reader when its unit is one of
+    these or one of their ancestors."""
+    if actor is None:
+        return None
+    if not actor.is_authenticated:
+        return []
+    if actor.is_superuser:
+        return None
+    cached = getattr(actor, "_dxnet_reader_paths", None)
+    if cached is None:
+        from dxnet.network.models import Profile
+
+        own = Profile.objects.filter(user=actor).values_list("unit__path", flat=True).first()
+        cached = sorted({p for _, p in _role_paths(actor)} | ({own} if own else set()))
+        actor._dxnet_reader_paths = cached
+    return cached
+
+
+def _ancestor_paths(paths: list[str]) -> set[str]:
+    from dxnet.network.models import SEGMENT
+
+    return {p[:n] for p in paths for n in range(SEGMENT, len(p) + 1, SEGMENT)}
+
+
+def _audience_q(policy: Policy, actor: Any) -> Q | None:
+    """Rows whose audience covers the actor; None = every row."""
+    paths = reader_paths(actor)
+    if paths is None:
+        return None
+    return Q(**{f"{policy.audience_field}__path__in": sorted(_ancestor_paths(paths))})
 
 
 def _path_q(paths: list[str], lookup: str) -> Q:
@@ -131,9 +172,15 @@ def visible[M: Model](actor: Any, qs: QuerySet[M], action: str = "view") -> Quer
     paths = held_paths(actor, _roles_for(policy, action))
     if paths is None:
         return qs
-    if not paths:
+    staff = _path_q(paths, policy.unit_lookup("path")) if paths else None
+    if action in policy.audience_actions:
+        audience = _audience_q(policy, actor)
+        if audience is None:
+            return qs
+        return qs.filter(audience if staff is None else (staff | audience))
+    if staff is None:
         return qs.none()
-    return qs.filter(_path_q(paths, policy.unit_lookup("path")))
+    return qs.filter(staff)
 
 
 def get_or_404[M: Model](actor: Any, qs: QuerySet[M] | type[M], action: str = "view", **lookup: Any) -> M:

@@ -1,0 +1,10 @@
+"""A passage is read by whoever may read its document (the documents policy, audience included).
+Conversations and feedback belong to their user; the feedback export is for administrators."""
+
+from dxnet.core import access
+from dxnet.documents.policies import MANAGERS, READERS
+
+from .models import Passage
+
+access.register(Passage, unit_field="document__owner", audience_field="document__audience",
+                audience_actions={"view"}, actions={"view": READERS, "change": MANAGERS})
