@@ -51,6 +51,9 @@ class IndexState(models.Model):
     documents = models.PositiveIntegerField(default=0)
     model = models.CharField(max_length=120, blank=True)
 
+    def __str__(self) -> str:
+        return f"index #{self.generation}"
+
 
 class IndexJob(models.Model):
     """Indexing on the worker: one document (added, changed or removed) or everything."""
@@ -81,6 +84,9 @@ class IndexJob(models.Model):
     class Meta:
         ordering = ["-created_at"]
 
+    def __str__(self) -> str:
+        return f"{self.action} {self.status} {self.done}/{self.total}"
+
     @property
     def percent(self) -> int:
         return 100 if self.status == self.Status.DONE else (100 * self.done // self.total if self.total else 0)
@@ -94,6 +100,9 @@ class Conversation(models.Model):
 
     class Meta:
         ordering = ["-updated_at"]
+
+    def __str__(self) -> str:
+        return self.title or f"conversation {self.pk}"
 
 
 class Message(models.Model):
@@ -119,6 +128,9 @@ class Message(models.Model):
 
     class Meta:
         ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.role}: {self.text[:60]}"
 
 
 class Feedback(models.Model):
@@ -146,3 +158,6 @@ class Feedback(models.Model):
     class Meta:
         ordering = ["-created_at"]
         constraints = [models.UniqueConstraint(fields=["message", "user"], name="feedback_once_per_user")]
+
+    def __str__(self) -> str:
+        return f"{self.rating} {self.reason}"
