@@ -1,5 +1,10 @@
 """Pages of the index (status, rebuild); included by ``urls.py`` under the ``assistant`` namespace."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import views_index
+
+urlpatterns: list = [
+    path("index/", views_index.index_status, name="index_status"),
+    path("index/rebuild/", views_index.index_rebuild, name="index_rebuild"),
+]

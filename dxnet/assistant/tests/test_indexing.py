@@ -1,0 +1,308 @@
+"""Indexing: passages with exact offsets, the embedding cache (nothing embedded twice, across a
+restart too), jobs queued on commit, withdrawal, failures that keep the previous index served,
+the reindex command and the index page."""
+
+from __future__ import annotations
+
+import datetime as dt
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from dxnet.assistant import embedcache, indexing, retrieval
+from dxnet.assistant.models import IndexJob, IndexState, Passage
+from dxnet.documents.models import Document, DocumentKind
+from rag.embed import Embedder
+from rag.hybrid import HybridIndex
+
+DECREE = """NGHỊ ĐỊNH
+Quy định về sáng kiến trong cơ quan nhà nước
+
+Chương I
+QUY ĐỊNH CHUNG
+
+Điều 1. Phạm vi điều chỉnh
+Nghị định này quy định về công nhận sáng kiến, chế độ thù lao cho tác giả sáng kiến và hội đồng xét duyệt.
+
+Điều 2. Đối tượng áp dụng
+1. Cán bộ, công chức, viên chức của cơ quan nhà nước.
+2. Tổ chức, cá nhân có sáng kiến được áp dụng tại cơ quan nhà nước.
+
+Chương II
+CÔNG NHẬN SÁNG KIẾN
+
+Điều 5. Hội đồng sáng kiến
+Hội đồng sáng kiến cấp tỉnh do Chủ tịch Ủy ban nhân dân tỉnh thành lập, gồm từ năm đến chín thành viên.
+"""
+
+
+def make_document(slug: str, text: str, *, audience: str = "VN", owner: str | None = None, **fields: Any) -> Document:
+    from dxnet.network.models import Unit
+
+    return Document.objects.create(
+        slug=slug, title=fields.pop("title", slug), text=text, owner=Unit.objects.get(code=owner or audience),
+        audience=Unit.objects.get(code=audience), **fields)
+
+
+def index_now(document: Document) -> IndexJob:
+    """What the worker does for a changed document, run here."""
+    job = indexing.document_changed(document_id=document.pk)
+    indexing.run_job(job.pk)
+    job.refresh_from_db()
+    return job
+
+
+class Counting:
+    """Counts the passages the real embedder is asked to embed (it still embeds them)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.passages = 0
+        original = Embedder.embed_passages
+        counter = self
+
+        def embed_passages(self: Embedder, texts: Any) -> Any:
+            items = [texts] if isinstance(texts, str) else list(texts)
+            counter.passages += len(items)
+            return original(self, items)
+
+        monkeypatch.setattr(Embedder, "embed_passages", embed_passages)
+
+
+@pytest.fixture(autouse=True)
+def own_dirs(settings: Any, tmp_path: Path) -> None:
+    # Each test gets its own snapshot directory; the embedding cache stays shared (same text,
+    # same vector) except where a test needs an empty one.
+    settings.DXNET_ASSISTANT_DIR = tmp_path / "assistant"
+    retrieval.forget()
+
+
+@pytest.fixture
+def empty_cache(settings: Any, tmp_path: Path) -> Path:
+    settings.DXNET_EMBED_CACHE = tmp_path / "embeddings"
+    embedcache.forget()
+    yield settings.DXNET_EMBED_CACHE
+    embedcache.forget()
+
+
+def test_passages_cover_the_text_with_exact_offsets(db: Any) -> None:
+    doc = make_document("nd-sang-kien", DECREE, kind=DocumentKind.DECREE)
+    job = index_now(doc)
+    assert job.status == IndexJob.Status.DONE, job.error
+    passages = list(Passage.objects.filter(document=doc))
+    assert len(passages) >= 2
+    for p in passages:
+        assert doc.text[p.start:p.end] == p.text
+        assert p.lang == "vi"
+        assert len(p.content_hash) == 64
+    assert "Chương II › Điều 5" in [p.heading for p in passages]
+    assert [p.ordinal for p in passages] == list(range(len(passages)))
+    state = IndexState.objects.get()
+    assert (state.generation, state.passages, state.documents) == (1, len(passages), 1)
+    index = HybridIndex.load(Path(indexing.settings.DXNET_ASSISTANT_DIR) / state.build_id)
+    assert sorted(index.chunk_ids) == sorted(str(p.pk) for p in passages)
+    assert set(index.doc_ids.tolist()) == {doc.pk}
+
+
+def test_unchanged_document_embeds_nothing_the_second_time(db: Any, empty_cache: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    counting = Counting(monkeypatch)
+    doc = make_document("nd-sang-kien", DECREE)
+    first = indexing.run_job(indexing.document_changed(document_id=doc.pk).pk)
+    n = Passage.objects.filter(document=doc).count()
+    assert (first.status, first.embedded, first.reused) == ("done", n, 0)
+    assert counting.passages == n
+    pks = sorted(Passage.objects.filter(document=doc).values_list("pk", flat=True))
+
+    second = indexing.run_job(indexing.document_changed(document_id=doc.pk).pk)
+    assert (second.status, second.embedded, second.reused) == ("done", 0, n)
+    assert counting.passages == n  # not one more
+    assert sorted(Passage.objects.filter(document=doc).values_list("pk", flat=True)) == pks  # kept as they were
+    assert IndexState.objects.get().generation == 2
+
+    # a changed paragraph: only its passage is embedded
+    doc.text = DECREE.replace("từ năm đến chín", "từ bảy đến mười một")
+    doc.save()
+    third = indexing.run_job(indexing.document_changed(document_id=doc.pk).pk)
+    assert (third.embedded, third.reused) == (1, n - 1)
+    assert counting.passages == n + 1
+
+
+def test_a_restart_loads_the_snapshot_and_embeds_no_passage(db: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    doc = make_document("nd-sang-kien", DECREE)
+    index_now(doc)
+    assert retrieval.search(actor=None, query="hội đồng sáng kiến cấp tỉnh", mode="bm25")
+    # a new process: nothing held in memory
+    retrieval.forget()
+    embedcache.forget()
+    counting = Counting(monkeypatch)
+    hits = retrieval.search(actor=None, query="hội đồng sáng kiến cấp tỉnh", mode="hybrid", k=3)
+    assert hits and hits[0].passage.document == doc
+    assert "Hội đồng sáng kiến cấp tỉnh" in hits[0].passage.text
+    assert counting.passages == 0
+    # and a rebuild after the restart reuses every vector
+    outcome = indexing.run_job(indexing.rebuild(queue=True).pk)
+    assert outcome.embedded == 0 and outcome.reused == Passage.objects.count()
+    assert counting.passages == 0
+
+
+def test_document_changed_queues_the_task_on_commit(db: Any, cast: Any,
+                                                     django_capture_on_commit_callbacks: Any) -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    doc = make_document("nd-sang-kien", DECREE)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        job = indexing.document_changed(document_id=doc.pk, actor=cast.user("admin"))
+        assert not DBTaskResult.objects.exists()  # nothing before the commit
+    assert len(callbacks) == 1
+    assert (job.action, job.status, job.document, job.created_by) == (
+        IndexJob.Action.INDEX, IndexJob.Status.QUEUED, doc, cast.user("admin"))
+    queued = DBTaskResult.objects.get()
+    assert queued.task_path == "dxnet.assistant.tasks.run_index_job"
+    assert queued.args_kwargs["args"] == [job.pk]
+
+
+def test_withdrawn_document_disappears_after_its_remove_job(db: Any) -> None:
+    gone = make_document("nd-sang-kien", DECREE)
+    kept = make_document("tin-chuyen-doi-so", "Tỉnh tổ chức ngày hội chuyển đổi số cho người dân ở các xã.")
+    index_now(gone)
+    index_now(kept)
+    assert {r.passage.document_id for r in retrieval.search(actor=None, query="sáng kiến",
+                                                            mode="bm25")} == {gone.pk}
+    gone.status = Document.Status.WITHDRAWN
+    gone.save()
+    job = index_now(gone)
+    assert (job.action, job.status) == (IndexJob.Action.REMOVE, IndexJob.Status.DONE)
+    assert not Passage.objects.filter(document=gone).exists()
+    assert IndexState.objects.get().documents == 1
+    for mode in ("hybrid", "bm25", "dense"):
+        hits = retrieval.search(actor=None, query="hội đồng sáng kiến cấp tỉnh", mode=mode, k=50)
+        assert gone.pk not in {r.passage.document_id for r in hits}
+    assert retrieval.search(actor=None, query="ngày hội chuyển đổi số", mode="bm25")[0].passage.document == kept
+
+
+def test_deleted_document_is_removed(db: Any) -> None:
+    doc = make_document("nd-sang-kien", DECREE)
+    index_now(doc)
+    pk = doc.pk
+    doc.delete()
+    job = indexing.document_changed(document_id=pk)
+    assert job.action == IndexJob.Action.REMOVE
+    indexing.run_job(job.pk)
+    job.refresh_from_db()
+    assert job.status == IndexJob.Status.DONE
+    assert IndexState.objects.get().passages == 0
+    assert retrieval.search(actor=None, query="hội đồng sáng kiến", mode="bm25") == []
+
+
+def test_a_failed_embedding_keeps_the_previous_index(db: Any, empty_cache: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    first = make_document("nd-sang-kien", DECREE)
+    index_now(first)
+    state = IndexState.objects.get()
+
+    def broken(self: Embedder, texts: Any) -> Any:
+        raise RuntimeError("the embedding model ran out of memory")
+
+    monkeypatch.setattr(Embedder, "embed_passages", broken)
+    second = make_document("tin-moi", "Xã Ea Kar khai trương điểm phục vụ hành chính công thông minh.")
+    job = index_now(second)
+    assert job.status == IndexJob.Status.FAILED
+    assert "the embedding model ran out of memory" in job.error
+    assert IndexState.objects.get().build_id == state.build_id
+    assert not Passage.objects.filter(document=second).exists()
+    hits = retrieval.search(actor=None, query="hội đồng sáng kiến", mode="bm25")
+    assert hits and hits[0].passage.document == first
+
+
+def test_a_failed_snapshot_write_rolls_the_passages_back(db: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = make_document("nd-sang-kien", DECREE)
+    index_now(first)
+    state = IndexState.objects.get()
+    before = sorted(Passage.objects.values_list("pk", flat=True))
+
+    def full_disk(self: HybridIndex, directory: Any) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(HybridIndex, "save", full_disk)
+    first.text = DECREE + "\nĐiều 9. Hiệu lực thi hành\nNghị định này có hiệu lực từ ngày ký.\n"
+    first.save()
+    job = index_now(first)
+    assert job.status == IndexJob.Status.FAILED and "No space left on device" in job.error
+    assert sorted(Passage.objects.values_list("pk", flat=True)) == before  # rolled back with the build
+    assert IndexState.objects.get().build_id == state.build_id
+    assert [p.name for p in Path(indexing.settings.DXNET_ASSISTANT_DIR).iterdir() if p.is_dir()] == [state.build_id]
+    assert retrieval.search(actor=None, query="hội đồng sáng kiến", mode="bm25")[0].passage.document == first
+
+
+def test_old_builds_are_pruned(db: Any) -> None:
+    doc = make_document("nd-sang-kien", DECREE)
+    builds = []
+    for _ in range(3):
+        index_now(doc)
+        builds.append(IndexState.objects.get().build_id)
+    on_disk = {p.name for p in Path(indexing.settings.DXNET_ASSISTANT_DIR).iterdir() if p.is_dir()}
+    assert on_disk == set(builds[-2:])
+
+
+def test_reindex_command_rebuilds_inline(db: Any) -> None:
+    make_document("nd-sang-kien", DECREE, signed_on=dt.date(2025, 1, 2))
+    make_document("bi-rut", DECREE.replace("sáng kiến", "đề xuất"), status=Document.Status.WITHDRAWN)
+    out = StringIO()
+    call_command("assistant_reindex", stdout=out)
+    text = out.getvalue()
+    assert "[1/1] nd-sang-kien:" in text
+    n = Passage.objects.count()
+    assert f"{n} passages from 1 documents" in text
+    assert "reused from the cache" in text
+    job = IndexJob.objects.get()
+    assert (job.action, job.status, job.done, job.total) == ("rebuild", "done", n, n)
+
+    out = StringIO()
+    call_command("assistant_reindex", "--queue", stdout=out)
+    assert IndexJob.objects.filter(status=IndexJob.Status.QUEUED, action="rebuild").count() == 1
+
+
+def test_no_index_yet_finds_nothing(db: Any, cast: Any) -> None:
+    make_document("nd-sang-kien", DECREE)
+    assert retrieval.search(actor=cast.user("xa.eakar"), query="hội đồng sáng kiến") == []
+
+
+# --- the index page -------------------------------------------------------------------------
+
+
+def test_index_page_is_for_administrators(db: Any, cast: Any) -> None:
+    url = reverse("assistant:index_status")
+    for who in ("xa.eakar", "snv.daklak", "px.hoankiem"):
+        assert cast.client(who).get(url).status_code == 404
+        assert cast.client(who).post(reverse("assistant:index_rebuild")).status_code == 404
+    assert cast.client(None).get(url).status_code == 302  # to the sign-in page
+    page = cast.client("admin").get(url)
+    assert page.status_code == 200
+    assert b'data-testid="index-empty"' in page.content
+    assert not IndexJob.objects.exists()
+
+
+def test_index_page_shows_the_state_and_queues_a_rebuild(db: Any, cast: Any,
+                                                         django_capture_on_commit_callbacks: Any) -> None:
+    doc = make_document("nd-sang-kien", DECREE)
+    index_now(doc)
+    client = cast.client("admin")
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = client.post(reverse("assistant:index_rebuild"))
+    assert response.status_code == 302 and response["Location"] == reverse("assistant:index_status")
+    assert len(callbacks) == 1
+    job = IndexJob.objects.filter(action="rebuild").get()
+    assert (job.status, job.created_by) == (IndexJob.Status.QUEUED, cast.user("admin"))
+    page = client.get(reverse("assistant:index_status")).content.decode()
+    assert f'data-testid="index-passages">{Passage.objects.count()}<' in page
+    assert 'hx-trigger="every 2s"' in page  # polled while the rebuild waits
+    partial = client.get(reverse("assistant:index_status"), headers={"HX-Request": "true"}).content.decode()
+    assert partial.startswith('<div id="index-status"') and "<html" not in partial
+    indexing.run_job(job.pk)
+    page = client.get(reverse("assistant:index_status")).content.decode()
+    assert 'hx-trigger="every 2s"' not in page
+    assert page.count('data-testid="index-job"') == 2
