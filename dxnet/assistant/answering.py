@@ -33,6 +33,10 @@ from . import retrieval
 
 # Below this cosine between the question and the closest passage the documents "do not answer".
 MIN_COSINE = 0.80
+# The same across languages (a French question over Vietnamese passages): multilingual-e5 gives
+# lower cosines to a translation than to a paraphrase, relevant or not (measured: ~0.76 for a
+# relevant English question over a Vietnamese decree, ~0.75 for an unrelated one).
+MIN_COSINE_CROSS = 0.74
 # Same-language questions must share this share of their content words with the top passages
 # (or one syllable pair) — rag.answer's second test; across languages only the cosine decides.
 MIN_COVERAGE = 0.6
@@ -154,7 +158,9 @@ def respond(*, actor: Any, question: str, filters: retrieval.Filters | None = No
     question = question.strip()
     qlang = lang if lang in LANGS else detect_language(question)
     retrieved = list(retrieval.search(actor=actor, query=question, k=k, mode=mode, filters=filters)) if question else []
-    ans = answer(question, _hits(retrieved), min_score=MIN_COSINE, min_coverage=MIN_COVERAGE,
+    same = any(r.passage.lang == qlang for r in retrieved[:TOP_CHUNKS])
+    ans = answer(question, _hits(retrieved), min_score=MIN_COSINE if same else MIN_COSINE_CROSS,
+                 min_coverage=MIN_COVERAGE,
                  max_sentences=MAX_SENTENCES, top_chunks=TOP_CHUNKS, closest=CLOSEST, lang=qlang)
     return Response(answer=ans, retrieved=retrieved, lang=qlang)
 
