@@ -39,7 +39,8 @@ Hội đồng sáng kiến cấp tỉnh do Chủ tịch Ủy ban nhân dân tỉ
 DAKLAK_ONLY = """KẾ HOẠCH THỬ NGHIỆM CHUYỂN ĐỔI SỐ TỈNH ĐẮK LẮK
 
 Điều 1. Mã thử nghiệm
-Kế hoạch thí điểm trợ lý ảo cấp xã của tỉnh Đắk Lắk mang mã thử nghiệm ĐL-TLA-2026 và được triển khai tại các xã vùng cao.
+Kế hoạch thí điểm trợ lý ảo cấp xã của tỉnh Đắk Lắk mang mã thử nghiệm ĐL-TLA-2026.
+Kế hoạch được triển khai tại các xã vùng cao.
 
 Điều 2. Kinh phí
 Kinh phí thí điểm trợ lý ảo cấp xã do ngân sách tỉnh bảo đảm trong năm 2026.

@@ -11,7 +11,7 @@ from dxnet.assistant import answering
 from dxnet.documents.models import Document
 from rag.answer import phrase
 
-from .chatkit import SECRET, corpus, own_index  # noqa: F401 — fixtures
+from .chatkit import SECRET
 
 COUNCIL_Q = "Hội đồng sáng kiến cấp tỉnh do ai thành lập?"
 
