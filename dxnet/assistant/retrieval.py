@@ -68,33 +68,40 @@ class Filters:
 # --- the snapshot held by this process -------------------------------------------------------
 
 _lock = threading.Lock()
-_held: dict[str, Any] = {"key": None, "index": None}
+# (directory, build_id) and the index loaded from it, replaced as one reference so that a thread
+# reading it without the lock never pairs one build's key with another build's index.
+_held: tuple[tuple[str, str], HybridIndex] | None = None
 
 
 def forget() -> None:
     """Drop the in-process snapshot (what a restart does); the next search loads it again."""
+    global _held
     with _lock:
-        _held["key"], _held["index"] = None, None
+        _held = None
 
 
 def current_index() -> HybridIndex | None:
     """The current snapshot, loaded when the worker has published a new one; None before the
     first build (or when its files are missing: then the one held, if any, keeps serving)."""
+    global _held
     build_id = IndexState.objects.order_by("pk").values_list("build_id", flat=True).first()
     if not build_id:
         return None
     key = (str(settings.DXNET_ASSISTANT_DIR), build_id)
-    if _held["key"] == key:
-        return _held["index"]
+    held = _held
+    if held is not None and held[0] == key:
+        return held[1]
     with _lock:
-        if _held["key"] != key:
-            try:
-                index = HybridIndex.load(Path(settings.DXNET_ASSISTANT_DIR) / build_id)
-            except (OSError, ValueError, KeyError) as exc:
-                logger.error("assistant index %s could not be loaded: %s", build_id, exc)
-                return _held["index"] if _held["key"] and _held["key"][0] == key[0] else None
-            _held["key"], _held["index"] = key, index
-        return _held["index"]
+        held = _held
+        if held is not None and held[0] == key:
+            return held[1]
+        try:
+            index = HybridIndex.load(Path(key[0]) / build_id)
+        except (OSError, ValueError, KeyError) as exc:
+            logger.error("assistant index %s could not be loaded: %s", build_id, exc)
+            return held[1] if held is not None and held[0][0] == key[0] else None
+        _held = (key, index)
+        return index
 
 
 # --- who may read what -------------------------------------------------------------------------

@@ -131,6 +131,21 @@ def test_unchanged_document_embeds_nothing_the_second_time(db: Any, empty_cache:
     assert counting.passages == n + 1
 
 
+def test_a_cleared_cache_is_filled_again_by_the_next_job(db: Any, empty_cache: Path) -> None:
+    import shutil
+
+    first = make_document("nd-sang-kien", DECREE)
+    index_now(first)
+    n = Passage.objects.count()
+    shutil.rmtree(empty_cache)
+    embedcache.forget()
+    second = make_document("tin-moi", "Xã Ea Kar khai trương điểm phục vụ hành chính công thông minh.")
+    outcome = indexing.run_job(indexing.document_changed(document_id=second.pk).pk)
+    assert (outcome.status, outcome.embedded, outcome.reused) == ("done", n + 1, 0)
+    assert len(embedcache.get_cache()) == n + 1
+    assert retrieval.search(actor=None, query="hội đồng sáng kiến", mode="dense", k=1)[0].passage.document == first
+
+
 def test_a_restart_loads_the_snapshot_and_embeds_no_passage(db: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     doc = make_document("nd-sang-kien", DECREE)
     index_now(doc)
