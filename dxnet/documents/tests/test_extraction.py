@@ -28,8 +28,9 @@ def test_docx_headings_become_markdown_and_tables_rows_with_their_header() -> No
 def test_html_drops_scripts_and_navigation_and_keeps_structure() -> None:
     html = ("<!doctype html><html><head><title>Hướng dẫn &amp; quy định</title><style>p{color:red}</style>"
             "<script>alert('x')</script></head><body><nav><a href='/'>Trang chủ</a></nav>"
-            "<h1>Điều 1. Phạm vi</h1><p>Áp   dụng cho\n cấp xã &lt;thử&gt;.</p><h3>Khoản 2</h3><ul><li>một</li><li>hai</li>"
-            "</ul><table><tr><th>Chỉ tiêu</th><th>Năm</th></tr><tr><td>100%</td><td>2030</td></tr></table>"
+            "<h1>Điều 1. Phạm vi</h1><p>Áp   dụng cho\n cấp xã &lt;thử&gt;.</p><h3>Khoản 2</h3>"
+            "<ul><li>một</li><li>hai</li></ul>"
+            "<table><tr><th>Chỉ tiêu</th><th>Năm</th></tr><tr><td>100%</td><td>2030</td></tr></table>"
             "<div>Cuối</div></body></html>").encode()
     e = extract("trang.html", html)
     assert e.text == ("# Điều 1. Phạm vi\n\nÁp dụng cho cấp xã <thử>.\n\n### Khoản 2\n\n- một\n- hai\n\n"

@@ -24,6 +24,7 @@ class Command(BaseCommand):
         call_command("load_demo_reporting", verbosity=options["verbosity"])
         call_command("load_demo_plans", verbosity=options["verbosity"])
         call_command("load_demo_recommendations", verbosity=options["verbosity"])
+        call_command("load_demo_documents", verbosity=options["verbosity"])
         self.stdout.write(self.style.SUCCESS(f"Demo loaded: {Unit.objects.count()} units."))
         self.print_logins()
 
