@@ -6,8 +6,20 @@ asker may see (and any other filter) and applies it to *both* retrievers before 
 a filtered chunk can never be returned, fused or cited, whatever its score.
 
 Files written by :meth:`HybridIndex.save` (one directory, replaced atomically by the caller):
-``rows.json`` (chunk ids and document ids), ``vectors.npy`` and the BM25 files of
-:class:`rag.lexical.LexicalIndex`.
+``rows.json`` (chunk ids, document ids and each chunk's language), ``vectors.npy`` and the BM25
+files of :class:`rag.lexical.LexicalIndex`.
+
+Two corrections measured on ``eval/assistant-dev.jsonl`` (see ``bench/RESULTS.md``):
+
+- *Language bias of the dense scores.* A multilingual encoder gives every passage written in the
+  query's language (or script) a higher cosine whatever it says: a Hindi question ranks the one
+  Hindi article first for any topic. Dense ranking therefore uses the cosine minus the mean cosine
+  of the query to the candidate passages of the same language (centring per language, computed
+  over the allowed rows only, so documents the asker may not see play no part). The raw cosine is
+  still what ``Ranked.cosine`` reports and what abstention thresholds use.
+- *Accent-less Vietnamese.* The encoder was trained on text with diacritics; for a query typed
+  without them ("nghi quyet 57 ...") its ranking is close to random, while BM25's accent-folded
+  field matches. Hybrid fusion then gives the dense list no weight.
 """
 
 from __future__ import annotations
@@ -20,8 +32,10 @@ from typing import Literal
 
 import numpy as np
 
+from .answer import detect_language
 from .fusion import rrf
 from .lexical import LexicalIndex
+from .text import fold
 
 __all__ = ["HybridIndex", "Ranked", "Mode"]
 
@@ -33,7 +47,7 @@ MODES: tuple[Mode, ...] = ("hybrid", "bm25", "dense")
 class Ranked:
     chunk_id: str
     doc_id: int
-    score: float  # RRF score in hybrid mode, BM25 score or cosine otherwise
+    score: float  # RRF score in hybrid mode, BM25 score or cosine otherwise (dense order: centred cosine)
     bm25_rank: int | None  # 1-based rank in each retriever's filtered list, None when absent
     dense_rank: int | None
     cosine: float | None  # the dense similarity when known: what abstention thresholds use
@@ -41,20 +55,30 @@ class Ranked:
 
 class HybridIndex:
     def __init__(self, chunk_ids: Sequence[str], doc_ids: Sequence[int] | np.ndarray,
-                 lexical: LexicalIndex, vectors: np.ndarray) -> None:
+                 lexical: LexicalIndex, vectors: np.ndarray, langs: Sequence[str] | None = None) -> None:
         n = len(chunk_ids)
         if not (len(doc_ids) == n == len(lexical) and vectors.shape[0] == n):
             raise ValueError("chunk ids, document ids, BM25 rows and vectors must have the same length")
+        if langs is not None and len(langs) != n:
+            raise ValueError("one language per chunk")
         self.chunk_ids = [str(c) for c in chunk_ids]
         self.doc_ids = np.asarray(doc_ids, dtype=np.int64)
         self.lexical = lexical
         self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         self._row = {c: r for r, c in enumerate(self.chunk_ids)}
+        # languages as small integers (None: an index saved before languages were kept — no centring)
+        self.langs = None if langs is None else [str(x) for x in langs]
+        names = sorted(set(self.langs or ()))
+        self._lang_ids = (None if self.langs is None else
+                          np.asarray([names.index(x) for x in self.langs], dtype=np.int64))
 
     @classmethod
     def build(cls, chunk_ids: Sequence[str], doc_ids: Sequence[int], texts: Sequence[str],
-              vectors: np.ndarray) -> HybridIndex:
-        return cls(chunk_ids, doc_ids, LexicalIndex.build(list(chunk_ids), list(texts)), vectors)
+              vectors: np.ndarray, langs: Sequence[str] | None = None) -> HybridIndex:
+        """``langs``: each chunk's language; detected from its text when not given."""
+        if langs is None:
+            langs = [detect_language(t) for t in texts]
+        return cls(chunk_ids, doc_ids, LexicalIndex.build(list(chunk_ids), list(texts)), vectors, langs)
 
     def __len__(self) -> int:
         return len(self.chunk_ids)
@@ -88,19 +112,20 @@ class HybridIndex:
         dense: list[tuple[str, float]] = []
         if mode in ("hybrid", "bm25"):
             lex = self.lexical.search(query, k=depth, allowed=mask)
+        cos: dict[str, float] = {}
         if mode in ("hybrid", "dense"):
             if embed_query is None:
                 raise ValueError("dense retrieval needs embed_query")
-            dense = self._dense(np.asarray(embed_query(query), dtype=np.float32).reshape(-1), depth, mask)
+            dense, cos = self._dense(np.asarray(embed_query(query), dtype=np.float32).reshape(-1), depth, mask)
         lex_rank = {c: r for r, (c, _) in enumerate(lex, start=1)}
         dense_rank = {c: r for r, (c, _) in enumerate(dense, start=1)}
-        cos = dict(dense)
         if mode == "bm25":
             ranked = lex[:k]
         elif mode == "dense":
             ranked = dense[:k]
         else:
-            ranked = rrf([lex, dense], k=rrf_k, limit=k)  # type: ignore[assignment]
+            weights = (1.0, 0.0) if accentless_vietnamese(query) else None
+            ranked = rrf([lex, dense], k=rrf_k, weights=weights, limit=k)  # type: ignore[assignment]
         return [Ranked(str(c), int(self.doc_ids[self._row[str(c)]]), float(s), lex_rank.get(str(c)),
                        dense_rank.get(str(c)), cos.get(str(c))) for c, s in ranked]
 
@@ -108,7 +133,11 @@ class HybridIndex:
         rows = [self._row[c] for c in chunk_ids]
         return [float(x) for x in self.vectors[rows] @ query_vec.reshape(-1)]
 
-    def _dense(self, q: np.ndarray, depth: int, mask: np.ndarray | None) -> list[tuple[str, float]]:
+    def _dense(self, q: np.ndarray, depth: int,
+               mask: np.ndarray | None) -> tuple[list[tuple[str, float]], dict[str, float]]:
+        """Top ``depth`` rows ordered by language-centred cosine (see the module docstring), each
+        as ``(chunk id, raw cosine)`` — the order is the centred one, the score the cosine — and
+        the raw cosines as a dict."""
         q = q / max(float(np.linalg.norm(q)), 1e-12)
         if mask is None:
             rows = None
@@ -116,12 +145,20 @@ class HybridIndex:
         else:
             rows = np.flatnonzero(mask)
             scores = self.vectors[rows] @ q if rows.size < len(self) // 2 else (self.vectors @ q)[rows]
+        ranking = scores
+        if self._lang_ids is not None and scores.size:
+            ids = self._lang_ids if rows is None else self._lang_ids[rows]
+            counts = np.bincount(ids)
+            means = np.bincount(ids, weights=scores) / np.maximum(counts, 1)
+            ranking = scores - means[ids].astype(np.float32)
         m = scores.shape[0]
         kk = min(depth, m)
-        top = np.argpartition(-scores, kk - 1)[:kk] if kk < m else np.arange(m)
-        top = top[np.argsort(-scores[top], kind="stable")]
+        top = np.argpartition(-ranking, kk - 1)[:kk] if kk < m else np.arange(m)
+        top = top[np.argsort(-ranking[top], kind="stable")]
         real = top if rows is None else rows[top]
-        return [(self.chunk_ids[int(r)], float(s)) for r, s in zip(real, scores[top], strict=True)]
+        ids_ = [self.chunk_ids[int(r)] for r in real]
+        out = [(c, float(s)) for c, s in zip(ids_, scores[top], strict=True)]
+        return out, dict(out)
 
     # --- persistence ---------------------------------------------------------------------
 
@@ -131,11 +168,18 @@ class HybridIndex:
         self.lexical.save(d / "lexical")
         np.save(d / "vectors.npy", self.vectors, allow_pickle=False)
         (d / "rows.json").write_text(json.dumps({"version": 1, "chunk_ids": self.chunk_ids,
-                                                 "doc_ids": self.doc_ids.tolist()}), encoding="utf-8")
+                                                 "doc_ids": self.doc_ids.tolist(), "langs": self.langs}),
+                                     encoding="utf-8")
 
     @classmethod
     def load(cls, directory: str | Path, *, mmap: bool = False) -> HybridIndex:
         d = Path(directory)
         rows = json.loads((d / "rows.json").read_text(encoding="utf-8"))
         vectors = np.load(d / "vectors.npy", allow_pickle=False, mmap_mode="r" if mmap else None)
-        return cls(rows["chunk_ids"], rows["doc_ids"], LexicalIndex.load(d / "lexical", mmap=mmap), vectors)
+        return cls(rows["chunk_ids"], rows["doc_ids"], LexicalIndex.load(d / "lexical", mmap=mmap), vectors,
+                   rows.get("langs"))
+
+
+def accentless_vietnamese(query: str) -> bool:
+    """A Vietnamese query typed without diacritics ("nghi quyet 57 dat muc tieu gi")."""
+    return fold(query) == query and detect_language(query) == "vi"

@@ -1,0 +1,67 @@
+"""HybridIndex corrections measured on the dev set: dense scores centred per passage language
+(over the allowed rows only), and no dense weight for accent-less Vietnamese queries."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from rag.hybrid import HybridIndex, accentless_vietnamese
+
+TEXTS = [
+    "Quy mô kinh tế số đạt tối thiểu 30% GDP",  # v0: the answer, in Vietnamese
+    "Hội đồng sáng kiến cấp tỉnh gồm từ năm đến chín thành viên",  # v1
+    "प्रांत पहल करने वाले कार्यकर्ताओं की रक्षा करेगा",  # h0: Hindi, off topic
+    "गृह विभाग रिपोर्ट के संश्लेषण के लिए ज़िम्मेदार है",  # h1: Hindi, off topic
+]
+# A Hindi question's vector sits close to every Hindi passage (the language offset) and only
+# moderately close to the Vietnamese answer.
+VECS = np.array([[0.6, 0.8, 0.0], [0.2, 0.98, 0.0], [0.9, 0.0, 0.44], [0.88, 0.0, 0.47]], dtype=np.float32)
+VECS /= np.linalg.norm(VECS, axis=1, keepdims=True)
+QUERY = np.array([1.0, 0.0, 0.0], dtype=np.float32)
+
+
+def _index(langs=None) -> HybridIndex:
+    return HybridIndex.build([f"c{i}" for i in range(4)], [1, 2, 3, 3], TEXTS, VECS, langs=langs)
+
+
+def test_languages_are_detected_at_build_and_survive_save(tmp_path: Path) -> None:
+    index = _index()
+    assert index.langs == ["vi", "vi", "hi", "hi"]
+    index.save(tmp_path / "i")
+    assert HybridIndex.load(tmp_path / "i").langs == ["vi", "vi", "hi", "hi"]
+
+
+def test_dense_order_is_centred_per_language_and_the_cosine_stays_raw() -> None:
+    hits = _index().search("?", embed_query=lambda _q: QUERY, k=4, mode="dense")
+    # raw cosines: h0 0.90, h1 0.88, v0 0.60, v1 0.20; centred: v0 +0.20, h0 +0.01, h1 -0.01, v1 -0.20
+    assert [h.chunk_id for h in hits] == ["c0", "c2", "c3", "c1"]
+    assert hits[0].cosine == hits[0].score and abs(hits[0].cosine - 0.6) < 1e-6
+    # an index without languages (saved before they were kept) ranks by the raw cosine
+    raw = HybridIndex(list(_index().chunk_ids), [1, 2, 3, 3], _index().lexical, VECS)
+    assert [h.chunk_id for h in raw.search("?", embed_query=lambda _q: QUERY, k=4, mode="dense")][0] == "c2"
+
+
+def test_centring_uses_the_allowed_rows_only() -> None:
+    index = _index()
+    mask = index.mask({1, 3}) & np.array([True, False, True, True])  # v1 not allowed
+    hits = index.search("?", embed_query=lambda _q: QUERY, k=4, mode="dense", mask=mask)
+    # vi mean over v0 alone = 0.60 → v0 centred 0.0; hi centred ±0.01: h0 first now
+    assert [h.chunk_id for h in hits] == ["c2", "c0", "c3"]
+
+
+def test_accentless_vietnamese_queries_fuse_bm25_only() -> None:
+    assert accentless_vietnamese("quy mo kinh te so dat bao nhieu phan tram GDP")
+    assert not accentless_vietnamese("Quy mô kinh tế số đạt bao nhiêu phần trăm GDP")
+    assert not accentless_vietnamese("What share of GDP should the digital economy reach?")
+    index = _index()
+    dense_first = lambda _q: VECS[1]  # noqa: E731 - the dense list would put v1 first
+    q = "quy mo kinh te so dat bao nhieu GDP"
+    fused = index.search(q, embed_query=dense_first, k=4, mode="hybrid")
+    lexical = index.search(q, k=4, mode="bm25")
+    assert [h.chunk_id for h in fused][: len(lexical)] == [h.chunk_id for h in lexical]
+    assert fused[0].chunk_id == "c0" and abs(fused[0].score - 1 / 61) < 1e-12  # BM25's share alone
+    accented = index.search("Quy mô kinh tế số đạt bao nhiêu GDP", embed_query=dense_first, k=4, mode="hybrid")
+    by_id = {h.chunk_id: h for h in accented}
+    assert by_id["c0"].score > 1 / 61  # the dense list counts again
