@@ -125,6 +125,8 @@ def ask(request: HttpRequest) -> HttpResponse:
         if request.htmx:
             return _ask_errors(request, form)
         return _page(request, conv, form, status=422)
+    context["first_conversation"] = created and not Conversation.objects.filter(user=request.user).exclude(
+        pk=conv.pk).exists()
     response = render(request, "assistant/partials/exchange.html", context)
     if created:
         response["HX-Push-Url"] = reverse("assistant:conversation", args=[conv.pk])

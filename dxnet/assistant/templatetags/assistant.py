@@ -26,3 +26,24 @@ def cite_links(text: str, prefix: str) -> SafeString:
 def lead_line(text: str) -> str:
     """The first line of a stored extractive answer: its lead in the question's language."""
     return (text or "").split("\n", 1)[0]
+
+
+_ESCAPED = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>])")
+_EMPHASIS = re.compile(r"(\*\*|__)")
+
+
+@register.filter
+def plain(text: str) -> str:
+    """A quoted passage as a reader sees it: Markdown's emphasis marks and escapes dropped, table
+    cells separated by " · " (the citation's offsets still point at the exact text)."""
+    out = _EMPHASIS.sub("", _ESCAPED.sub(r"\1", text or ""))
+    lines = []
+    for line in out.splitlines():
+        s = line.strip()
+        if s.startswith("|") and s.endswith("|") and len(s) > 1:
+            cells = [c.strip() for c in s.strip("|").split("|")]
+            if all(set(c) <= set("-: ") for c in cells):
+                continue  # the header separator row
+            s = " · ".join(c for c in cells if c)
+        lines.append(s.lstrip("#> ").strip() if s.startswith(("#", ">")) else s)
+    return "\n".join(lines)
