@@ -163,9 +163,22 @@ def run_job(job_id: int, *, progress: Callable[[str], None] | None = None) -> Ou
             job.done = job.total
         job.finished_at = timezone.now()
         job.save(update_fields=["status", "error", "done", "finished_at"])
+        if job.status == IndexJob.Status.DONE:
+            _supersede(job)
     outcome.status = job.status
     outcome.seconds = time.monotonic() - began
     return outcome
+
+
+def _supersede(job: IndexJob) -> None:
+    """Jobs still queued from before this one started are done: it read their documents as
+    they are now (a rebuild covers every document). Their queued tasks then find nothing to do."""
+    earlier = IndexJob.objects.filter(status=IndexJob.Status.QUEUED, created_at__lte=job.started_at)
+    if job.action != IndexJob.Action.REBUILD:
+        if job.document_id is None:
+            return
+        earlier = earlier.filter(document_id=job.document_id).exclude(action=IndexJob.Action.REBUILD)
+    earlier.update(status=IndexJob.Status.DONE, started_at=job.started_at, finished_at=job.finished_at)
 
 
 def _run(job: IndexJob, outcome: Outcome, progress: Callable[[str], None] | None) -> None:

@@ -180,6 +180,24 @@ def test_document_changed_queues_the_task_on_commit(db: Any, cast: Any,
     assert queued.args_kwargs["args"] == [job.pk]
 
 
+def test_a_finished_job_settles_the_jobs_queued_before_it(db: Any) -> None:
+    a = make_document("nd-sang-kien", DECREE)
+    b = make_document("tin-moi", "Xã Ea Kar khai trương điểm phục vụ hành chính công thông minh.")
+    a_old, b_old = indexing.document_changed(document_id=a.pk), indexing.document_changed(document_id=b.pk)
+    a_new = indexing.document_changed(document_id=a.pk)
+    indexing.run_job(a_new.pk)
+    a_old.refresh_from_db()
+    b_old.refresh_from_db()
+    assert a_old.status == IndexJob.Status.DONE  # a's text was read by the later job
+    assert b_old.status == IndexJob.Status.QUEUED  # another document: still to do
+    assert indexing.run_job(a_old.pk).status == IndexJob.Status.DONE and IndexState.objects.get().generation == 1
+    rebuild = indexing.rebuild(queue=True)
+    indexing.run_job(rebuild.pk)
+    b_old.refresh_from_db()
+    assert b_old.status == IndexJob.Status.DONE  # covered by the rebuild
+    assert IndexState.objects.get().documents == 2
+
+
 def test_withdrawn_document_disappears_after_its_remove_job(db: Any) -> None:
     gone = make_document("nd-sang-kien", DECREE)
     kept = make_document("tin-chuyen-doi-so", "Tỉnh tổ chức ngày hội chuyển đổi số cho người dân ở các xã.")
