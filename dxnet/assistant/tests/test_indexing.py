@@ -198,6 +198,42 @@ def test_a_finished_job_settles_the_jobs_queued_before_it(db: Any) -> None:
     assert IndexState.objects.get().documents == 2
 
 
+PROBE = """
+import fcntl, sys
+with open(sys.argv[1], "a+b") as fh:
+    try:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        sys.exit(3)
+"""
+
+
+def _lock_free() -> bool:
+    """Could another process take the build lock now?"""
+    import subprocess
+    import sys
+
+    lock = Path(indexing.settings.DXNET_ASSISTANT_DIR) / ".lock"
+    run = subprocess.run([sys.executable, "-c", PROBE, str(lock)], timeout=60)
+    assert run.returncode in (0, 3)
+    return run.returncode == 0
+
+
+def test_another_process_cannot_build_while_a_job_builds(db: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen = []
+    original = indexing._publish
+
+    def publish(*args: Any) -> None:
+        seen.append(_lock_free())
+        original(*args)
+
+    monkeypatch.setattr(indexing, "_publish", publish)
+    doc = make_document("nd-sang-kien", DECREE)
+    assert index_now(doc).status == IndexJob.Status.DONE
+    assert seen == [False]  # held during the build
+    assert _lock_free()  # and released after it
+
+
 def test_withdrawn_document_disappears_after_its_remove_job(db: Any) -> None:
     gone = make_document("nd-sang-kien", DECREE)
     kept = make_document("tin-chuyen-doi-so", "Tỉnh tổ chức ngày hội chuyển đổi số cho người dân ở các xã.")
