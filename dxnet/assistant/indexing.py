@@ -29,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import logging
+import re
 import shutil
 import time
 import uuid
@@ -54,6 +55,7 @@ from .models import IndexJob, IndexState, Passage
 logger = logging.getLogger(__name__)
 
 BATCH = 64  # passages per embedding call and progress update (bigger batches keep both cores busier)
+_BUILD_NAME = re.compile(r"(?:\.tmp-)?[0-9a-f]{32}")  # what _prune may delete: builds and unfinished ones
 _PASSAGE_FIELDS = ("ordinal", "heading", "start", "end", "text", "display", "lang", "content_hash")
 
 
@@ -307,7 +309,7 @@ def _prune(directory: Path, keep: set[str]) -> None:
     """Delete build directories other than the current and the previous one (a web process
     that has not reloaded yet serves from memory, so the previous one is kept only for safety)."""
     for path in directory.iterdir():
-        if path.is_dir() and path.name not in keep:
+        if path.is_dir() and path.name not in keep and _BUILD_NAME.fullmatch(path.name):
             shutil.rmtree(path, ignore_errors=True)
 
 

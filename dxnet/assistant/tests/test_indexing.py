@@ -338,6 +338,13 @@ def test_reindex_command_rebuilds_inline(db: Any) -> None:
 def test_no_index_yet_finds_nothing(db: Any, cast: Any) -> None:
     make_document("nd-sang-kien", DECREE)
     assert retrieval.search(actor=cast.user("xa.eakar"), query="hội đồng sáng kiến") == []
+    # a state naming files that are not there (a lost disk): nothing found, no error
+    IndexState.objects.create(generation=1, build_id="0" * 32, passages=3, documents=1)
+    assert retrieval.search(actor=cast.user("xa.eakar"), query="hội đồng sáng kiến") == []
+    # the next job publishes a build again
+    assert index_now(Document.objects.get()).status == IndexJob.Status.DONE
+    assert IndexState.objects.get().generation == 2
+    assert retrieval.search(actor=cast.user("xa.eakar"), query="hội đồng sáng kiến", mode="bm25")
 
 
 # --- the index page -------------------------------------------------------------------------
