@@ -8,7 +8,7 @@ everything or restarting a process never embeds it again. Every process (web, wo
 Layout: the directory holds *shards*, each a :class:`rag.vectors.VectorStore` pair
 (``shard-<id>.npy`` + ``shard-<id>.json``, ids = hashes, made by ``MODEL_NAME``). New vectors
 are written as a new small shard (a batch never rewrites what is already cached); when there
-are many shards they are merged into one. Writers and the merge take an exclusive
+are many shards the smaller ones are merged into one. Writers and the merge take an exclusive
 ``fcntl.flock`` on ``.lock``, readers a shared one, so a reader never sees a half-merged cache.
 A shard made by another model is ignored (and its vectors are embedded again).
 """
@@ -123,8 +123,15 @@ class EmbedCache:
                 self._merge()
 
     def _merge(self) -> None:
-        """Rewrite every shard as one (the caller holds the exclusive lock)."""
-        names = _shards(self.directory)
+        """Rewrite the smaller half of the shards as one (the caller holds the exclusive lock):
+        big shards are not rewritten again and again while a large corpus is embedded."""
+        def size(name: str) -> int:
+            try:
+                return (self.directory / f"{name}.npy").stat().st_size
+            except FileNotFoundError:
+                return 0
+
+        names = sorted(_shards(self.directory), key=size)[: max(2, MERGE_ABOVE // 2)]
         merged = VectorStore(dim=DIM, model=MODEL_NAME)
         for name in names:
             try:

@@ -382,3 +382,24 @@ def test_index_page_shows_the_state_and_queues_a_rebuild(db: Any, cast: Any,
     page = client.get(reverse("assistant:index_status")).content.decode()
     assert 'hx-trigger="every 2s"' not in page
     assert page.count('data-testid="index-job"') == 2
+
+
+def test_embedding_cache_shards_are_merged_and_shared(empty_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import numpy as np
+
+    monkeypatch.setattr(embedcache, "MERGE_ABOVE", 4)
+    rng = np.random.default_rng(1)
+    vectors = {f"h{i}": rng.normal(size=384).astype(np.float32) for i in range(12)}
+    for i in range(0, 12, 2):  # six batches of two: six shards, merged past four
+        embedcache.ensure([f"h{i}", f"h{i + 1}"], ["a", "b"], embed=lambda t, i=i: np.stack(
+            [vectors[f"h{i}"], vectors[f"h{i + 1}"]]))
+    assert len(list(empty_cache.glob("shard-*.json"))) <= 4
+    embedcache.forget()  # another process reads them
+    got = embedcache.get_cache().get_many(list(vectors))
+    assert set(got) == set(vectors)
+    for key, vec in vectors.items():
+        assert np.allclose(got[key], vec / np.linalg.norm(vec), atol=1e-6)
+    calls = []
+    assert embedcache.ensure(["h3", "new"], ["x", "y"], embed=lambda t: calls.append(t) or rng.normal(
+        size=(len(t), 384))) == (1, 1)
+    assert calls == [["y"]]
