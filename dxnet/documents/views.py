@@ -19,7 +19,6 @@ from dxnet.indicators.forms_definitions import put_errors
 from dxnet.indicators.services import Rejected
 
 from . import selectors, services
-from .extraction import MAX_BYTES
 from .forms import DocumentForm
 from .models import Document, DocumentKind, DocumentLanguage
 from .rendering import passage_bounds, render_text
@@ -29,6 +28,16 @@ PAGE_SIZE = 20
 
 def may_publish(user: Any) -> bool:
     return bool(access.top_units(user, "create", Document))
+
+
+def error_list(form: DocumentForm) -> list[str]:
+    """Every error of the form, each beginning with the name of its field (in the user's language)."""
+    out: list[str] = []
+    for name, errors in form.errors.items():
+        label = str(form.fields[name].label) if name in form.fields else ""
+        for e in errors:
+            out.append(e if not label or e.startswith(f"{label}:") else f"{label}: {e}")
+    return out
 
 
 def _int(value: str | None) -> int | None:
@@ -75,7 +84,7 @@ def document_new(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Document published: the assistant is indexing it."))
             return redirect("documents:detail", slug=doc.slug)
-    return render(request, "documents/form.html", {"form": form, "document": None, "max_mb": MAX_BYTES // 2**20},
+    return render(request, "documents/form.html", {"form": form, "document": None, "errors": error_list(form)},
                   status=422 if form.is_bound else 200)
 
 
@@ -107,7 +116,7 @@ def document_edit(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             messages.success(request, _("Document saved."))
             return redirect("documents:detail", slug=doc.slug)
-    return render(request, "documents/form.html", {"form": form, "document": doc, "max_mb": MAX_BYTES // 2**20},
+    return render(request, "documents/form.html", {"form": form, "document": doc, "errors": error_list(form)},
                   status=422 if form.is_bound else 200)
 
 

@@ -47,6 +47,15 @@ def test_supervisor_uploads_a_docx_and_sees_its_page(cast: Any, media: Path) -> 
     assert 'filename="huong-dan.docx"' in download["Content-Disposition"]
 
 
+def test_a_missing_field_is_named(cast: Any, media: Path) -> None:
+    r = cast.client("snv.daklak").post("/documents/new/", FORM | {"owner": ""})
+    assert r.status_code == 422 and set(r.context["form"].errors) == {"owner", "file"}
+    with translation.override(r.wsgi_request.LANGUAGE_CODE):
+        labels = {str(r.context["form"].fields[n].label) for n in ("owner", "file")}
+    assert {e.split(":")[0] for e in r.context["errors"]} == labels
+    assert not Document.objects.exists()
+
+
 def test_reporter_and_observer_cannot_open_the_upload_form(cast: Any) -> None:
     for username in ("xa.eakar", "mttq.daklak", "px.hoankiem"):
         assert cast.client(username).get("/documents/new/").status_code == 404
@@ -62,6 +71,9 @@ def test_upload_errors_name_the_field_in_vietnamese_and_store_nothing(
     r = c.post("/documents/new/", FORM | {"file": _upload(name, content)}, HTTP_ACCEPT_LANGUAGE="vi")
     assert r.status_code == 422 and field in r.context["form"].errors
     assert name in r.content.decode() and 'data-testid="form-errors"' in r.content.decode()
+    with translation.override(r.wsgi_request.LANGUAGE_CODE):
+        label = str(r.context["form"].fields[field].label)
+    assert any(e.startswith(f"{label}: ") and name in e for e in r.context["errors"])
     assert not Document.objects.exists() and stored_files(media) == []
 
 
