@@ -27,6 +27,11 @@ def test_document_numbers_match(cast: Any, corpus: dict[str, Any], q: str) -> No
     assert "000_5ebbeb52e0fd0130" not in found
 
 
+@pytest.mark.parametrize("q", ["1690/QĐ-TTg", "1690/qd-ttg", "decision n° 1690/QĐ-TTg"])
+def test_accented_document_numbers_match_unaccented_text(cast: Any, corpus: dict[str, Any], q: str) -> None:
+    assert "003_622c56a4a8e029b3" in _slugs(cast.user("bo.khcn"), q)  # the article writes 1690/QD-TTg
+
+
 def test_every_word_must_appear(cast: Any, corpus: dict[str, Any]) -> None:
     user = cast.user("admin")
     assert _slugs(user, "bao ve du lieu ca nhan") == _slugs(user, "bảo vệ dữ liệu cá nhân")
