@@ -100,7 +100,8 @@ def document_list(request: HttpRequest, q: str = "", kind: str = "", language: s
     page = max(1, min(page, pages))
     rows = qs[(page - 1) * page_size: page * page_size]
     return {"count": count, "page": page, "pages": pages,
-            "results": [_out(d) | {"snippet": _plain(selectors.snippet(d.text, q).html) if q else ""} for d in rows]}
+            "results": [_out(d) | {"snippet": _plain(selectors.document_snippet(d, q).html) if q else ""}
+                        for d in rows]}
 
 
 def _plain(html: str) -> str:

@@ -101,11 +101,19 @@ class Snippet:
     start: int  # offset of the first match in the document's text (-1: none)
 
 
-def snippet(text: str, q: str, *, width: int = 200) -> Snippet:
+def document_snippet(document: Document, q: str) -> Snippet:
+    """The snippet of a listed document; its folded text is read from ``search_text`` (which ends
+    with it) when the lengths agree, so the list does not fold long texts again."""
+    tail = document.search_text[-len(document.text):] if document.text else ""
+    return snippet(document.text, q, folded=tail if len(tail) == len(document.text) else None)
+
+
+def snippet(text: str, q: str, *, width: int = 200, folded: str | None = None) -> Snippet:
     """About ``width`` characters of ``text`` around the first match of a word of ``q``, escaped,
-    with every query word in it wrapped in ``<mark>``."""
+    with every query word in it wrapped in ``<mark>``. ``folded``: ``text`` already folded and
+    lower-cased, character for character."""
     words = query_words(q)
-    folded = _folded_same_length(text)
+    folded = folded if folded is not None and len(folded) == len(text) else _folded_same_length(text)
     patterns = [re.compile(word_pattern(w)) for w in words]
     first = -1
     for p in patterns:

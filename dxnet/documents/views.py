@@ -57,7 +57,7 @@ def document_list(request: HttpRequest) -> HttpResponse:
     withdrawn = g.get("withdrawn") == "1"
     qs = selectors.document_list(actor=request.user, q=q, include_withdrawn=withdrawn, **filters)
     page = Paginator(qs, PAGE_SIZE).get_page(g.get("page"))
-    rows = [{"doc": d, "snippet": selectors.snippet(d.text, q) if q else None} for d in page.object_list]
+    rows = [{"doc": d, "snippet": selectors.document_snippet(d, q) if q else None} for d in page.object_list]
     scope = selectors.document_list(actor=request.user)
     years = sorted({d.year for d in scope.exclude(signed_on=None).values_list("signed_on", flat=True)}, reverse=True)
     issuers = sorted(set(scope.exclude(issuer="").values_list("issuer", flat=True)))

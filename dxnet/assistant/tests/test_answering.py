@@ -52,11 +52,17 @@ def test_unanswerable_question_says_so_and_shows_the_closest_passages(corpus: di
     _check_exact(closest)
 
 
-def test_a_question_in_another_language_is_answered_from_the_vietnamese_text(corpus: dict, cast: Any) -> None:
-    r = answering.respond(actor=cast.user("xa.eakar"), question="Who sets up the provincial initiative council?")
+def test_a_question_in_another_language_is_judged_by_the_cosine_alone(corpus: dict, cast: Any,
+                                                                     monkeypatch: Any) -> None:
+    question = "Who sets up the provincial initiative council?"
+    monkeypatch.setattr(answering, "MIN_COSINE_CROSS", 0.5)
+    r = answering.respond(actor=cast.user("xa.eakar"), question=question)
     assert r.lang == "en" and not r.abstained, r.answer.reason
     assert r.answer.lead.startswith("According to the documents (quoted in Vietnamese)")
     assert {c["slug"] for c in r.citations()} <= {"nd-sang-kien", "kh-thu-nghiem-daklak"}
+    monkeypatch.setattr(answering, "MIN_COSINE_CROSS", 0.99)
+    r = answering.respond(actor=cast.user("xa.eakar"), question=question)
+    assert r.abstained and "below 0.99" in r.answer.reason and r.citations()
 
 
 def test_scoping_a_document_of_another_province_never_reaches_the_answer(corpus: dict, cast: Any) -> None:

@@ -74,3 +74,9 @@ def test_list_page_highlights_and_paginates(cast: Any, corpus: dict[str, Any]) -
         assert r.context["page"].paginator.num_pages == 3
     finally:
         views.PAGE_SIZE = old
+
+
+def test_list_snippets_read_the_folded_text_from_search_text(corpus: dict[str, Any]) -> None:
+    for doc in corpus.values():
+        for q in ("chuyen doi so", "57-NQ/TW", "décret 73"):
+            assert selectors.document_snippet(doc, q) == selectors.snippet(doc.text, q), (doc.slug, q)
