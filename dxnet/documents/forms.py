@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from dxnet.core import access
 from dxnet.network.models import Unit, UnitType
@@ -38,28 +38,29 @@ def publishing_units(user: Any) -> list[Unit]:
 
 class DocumentForm(forms.Form):
     file = forms.FileField(
-        label=_lazy("File"), allow_empty_file=True,  # an empty file gets the extraction's message
-        help_text=_lazy("PDF (with a text layer), DOCX, HTML, Markdown or plain text, at most 20 MB."),
+        label=gettext_lazy("File"), allow_empty_file=True,  # an empty file gets the extraction's message
+        help_text=gettext_lazy("PDF (with a text layer), DOCX, HTML, Markdown or plain text, at most 20 MB."),
         widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}))
-    title = forms.CharField(label=_lazy("Title"), max_length=500, required=False,
-                            help_text=_lazy("Left empty: the first heading of the file."))
-    number = forms.CharField(label=_lazy("Number"), max_length=60, required=False,
-                             help_text=_lazy("As printed, e.g. 03/NQ-CP or 57-NQ/TW."))
-    kind = forms.ChoiceField(label=_lazy("Type"), choices=DocumentKind.choices, initial=DocumentKind.GUIDANCE)
-    issuer = forms.CharField(label=_lazy("Issuing body"), max_length=255, required=False,
-                             help_text=_lazy("e.g. Sở Nội vụ tỉnh Đắk Lắk"))
-    signed_on = forms.DateField(label=_lazy("Signed on"), required=False, widget=DATE, input_formats=DATE_FORMATS)
-    effective_on = forms.DateField(label=_lazy("Effective from"), required=False, widget=DATE,
+    title = forms.CharField(label=gettext_lazy("Title"), max_length=500, required=False,
+                            help_text=gettext_lazy("Left empty: the first heading of the file."))
+    number = forms.CharField(label=gettext_lazy("Number"), max_length=60, required=False,
+                             help_text=gettext_lazy("As printed, e.g. 03/NQ-CP or 57-NQ/TW."))
+    kind = forms.ChoiceField(label=gettext_lazy("Type"), choices=DocumentKind.choices, initial=DocumentKind.GUIDANCE)
+    issuer = forms.CharField(label=gettext_lazy("Issuing body"), max_length=255, required=False,
+                             help_text=gettext_lazy("e.g. Sở Nội vụ tỉnh Đắk Lắk"))
+    signed_on = forms.DateField(label=gettext_lazy("Signed on"), required=False, widget=DATE,
+                                input_formats=DATE_FORMATS)
+    effective_on = forms.DateField(label=gettext_lazy("Effective from"), required=False, widget=DATE,
                                    input_formats=DATE_FORMATS)
-    language = forms.ChoiceField(label=_lazy("Language"), choices=DocumentLanguage.choices,
+    language = forms.ChoiceField(label=gettext_lazy("Language"), choices=DocumentLanguage.choices,
                                  initial=DocumentLanguage.VI)
-    owner = forms.CharField(label=_lazy("Publishing unit"), widget=forms.Select,
-                            help_text=_lazy("Its supervisors and leaders manage the document."))
-    audience = forms.CharField(label=_lazy("Audience"), widget=forms.Select,
-                               help_text=_lazy("The officials of this unit and of every unit under it may read "
+    owner = forms.CharField(label=gettext_lazy("Publishing unit"), widget=forms.Select,
+                            help_text=gettext_lazy("Its supervisors and leaders manage the document."))
+    audience = forms.CharField(label=gettext_lazy("Audience"), widget=forms.Select,
+                               help_text=gettext_lazy("The officials of this unit and of every unit under it may read "
                                                "the document and ask the assistant about it."))
-    summary = forms.CharField(label=_lazy("Summary"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    source_url = forms.URLField(label=_lazy("Source (web address)"), required=False, max_length=500,
+    summary = forms.CharField(label=gettext_lazy("Summary"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    source_url = forms.URLField(label=gettext_lazy("Source (web address)"), required=False, max_length=500,
                                 assume_scheme="https")
 
     def __init__(self, *args: Any, user: Any, document: Document | None = None, **kwargs: Any) -> None:
@@ -72,7 +73,7 @@ class DocumentForm(forms.Form):
             # The publishing unit does not change once published (its managers and audit hang on it).
             del self.fields["owner"]
             self.fields["file"].required = False
-            self.fields["file"].help_text = _lazy("Only to replace the file: its text is extracted again.")
+            self.fields["file"].help_text = gettext_lazy("Only to replace the file: its text is extracted again.")
             if document.audience.code not in {c for c, _label in choices}:
                 choices.append((document.audience.code, f"{document.audience.name} ({document.audience.code})"))
         else:

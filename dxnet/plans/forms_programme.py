@@ -8,7 +8,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from dxnet.core import access
 from dxnet.network.models import Unit, UnitType
@@ -44,21 +44,22 @@ def issuing_units(user: Any) -> list[Unit]:
 
 
 class ProgrammeForm(forms.Form):
-    code = forms.CharField(label=_lazy("Code"), max_length=60,
-                           help_text=_lazy("Short and unique, used in the address of the plan, e.g. KH-73-DL."))
-    title = forms.CharField(label=_lazy("Title"), max_length=500)
-    kind = forms.ChoiceField(label=_lazy("Kind"), choices=Programme.Kind.choices, initial=Programme.Kind.PLAN)
+    code = forms.CharField(label=gettext_lazy("Code"), max_length=60,
+                           help_text=gettext_lazy("Short and unique, used in the address of the plan, e.g. KH-73-DL."))
+    title = forms.CharField(label=gettext_lazy("Title"), max_length=500)
+    kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=Programme.Kind.choices, initial=Programme.Kind.PLAN)
     # A select of the units in scope; any unit where the user may "change" programmes is accepted.
-    owner = forms.CharField(label=_lazy("Issuing unit"), widget=forms.Select)
-    legal_number = forms.CharField(label=_lazy("Document number"), max_length=80, required=False,
-                                   help_text=_lazy("e.g. 12/KH-UBND"))
-    legal_date = forms.DateField(label=_lazy("Document date"), required=False, widget=DATE,
+    owner = forms.CharField(label=gettext_lazy("Issuing unit"), widget=forms.Select)
+    legal_number = forms.CharField(label=gettext_lazy("Document number"), max_length=80, required=False,
+                                   help_text=gettext_lazy("e.g. 12/KH-UBND"))
+    legal_date = forms.DateField(label=gettext_lazy("Document date"), required=False, widget=DATE,
                                  input_formats=DATE_FORMATS)
-    legal_issuer = forms.CharField(label=_lazy("Issued by"), max_length=200, required=False,
-                                   help_text=_lazy("e.g. Provincial People's Committee"))
-    starts_on = forms.DateField(label=_lazy("Starts on"), required=False, widget=DATE, input_formats=DATE_FORMATS)
-    ends_on = forms.DateField(label=_lazy("Ends on"), required=False, widget=DATE, input_formats=DATE_FORMATS)
-    description = forms.CharField(label=_lazy("Description"), required=False,
+    legal_issuer = forms.CharField(label=gettext_lazy("Issued by"), max_length=200, required=False,
+                                   help_text=gettext_lazy("e.g. Provincial People's Committee"))
+    starts_on = forms.DateField(label=gettext_lazy("Starts on"), required=False, widget=DATE,
+                                input_formats=DATE_FORMATS)
+    ends_on = forms.DateField(label=gettext_lazy("Ends on"), required=False, widget=DATE, input_formats=DATE_FORMATS)
+    description = forms.CharField(label=gettext_lazy("Description"), required=False,
                                   widget=forms.Textarea(attrs={"rows": 4}))
 
     def __init__(self, *args: Any, user: Any, programme: Programme | None = None, **kwargs: Any) -> None:
@@ -100,10 +101,10 @@ class ProgrammeForm(forms.Form):
 
 
 class PhaseForm(forms.Form):
-    name = forms.CharField(label=_lazy("Phase"), max_length=200)
-    starts_on = forms.DateField(label=_lazy("Starts on"), widget=DATE, input_formats=DATE_FORMATS)
-    ends_on = forms.DateField(label=_lazy("Ends on"), widget=DATE, input_formats=DATE_FORMATS)
-    is_review = forms.BooleanField(label=_lazy("Review milestone"), required=False)
+    name = forms.CharField(label=gettext_lazy("Phase"), max_length=200)
+    starts_on = forms.DateField(label=gettext_lazy("Starts on"), widget=DATE, input_formats=DATE_FORMATS)
+    ends_on = forms.DateField(label=gettext_lazy("Ends on"), widget=DATE, input_formats=DATE_FORMATS)
+    is_review = forms.BooleanField(label=gettext_lazy("Review milestone"), required=False)
 
     def __init__(self, *args: Any, programme: Programme, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -126,9 +127,9 @@ class PhaseForm(forms.Form):
 
 
 class GuidanceForm(forms.Form):
-    title = forms.CharField(label=_lazy("Title of the guidance"), max_length=300)
-    file = forms.FileField(label=_lazy("File"), allow_empty_file=True,  # an empty file gets our message
-                           help_text=_lazy("PDF, DOCX, XLSX, ODT or TXT, at most 20 MB."))
+    title = forms.CharField(label=gettext_lazy("Title of the guidance"), max_length=300)
+    file = forms.FileField(label=gettext_lazy("File"), allow_empty_file=True,  # an empty file gets our message
+                           help_text=gettext_lazy("PDF, DOCX, XLSX, ODT or TXT, at most 20 MB."))
 
     def clean_file(self) -> Any:
         f = self.cleaned_data["file"]
