@@ -11,6 +11,9 @@ mkdir -p var
 if [ "$db_new" = 1 ] || [ "${DXNET_LOAD_DEMO:-0}" = 1 ]; then
   echo "==> new database: loading the real units, the demo cast and two years of generated reports (1–2 minutes)"
   .venv/bin/python manage.py load_demo
+else
+  # A database made before the documents existed gets the demo corpus (idempotent, quick).
+  .venv/bin/python manage.py load_demo_documents -v0
 fi
 echo "==> starting the background worker (manage.py db_worker)"
 .venv/bin/python manage.py db_worker --queue-name '*' > var/worker.log 2>&1 &
