@@ -117,7 +117,7 @@ def test_table_rows_keep_their_header() -> None:
         f"| {i} | Chỉ tiêu số {i} về chuyển đổi số quốc gia và dữ liệu | % | ≥ {i} |\n" for i in range(1, 41)
     )
     text = "# PHỤ LỤC I\n\nDanh mục chỉ tiêu.\n\n" + header + rows + "\nGhi chú cuối.\n"
-    chunks = chunk(text, doc_id="annex", max_chars=500)
+    chunks = chunk(text, doc_id="annex", max_chars=500, table_rows=0)
     _check_offsets(text, chunks)
     table_chunks = [c for c in chunks if "| Chỉ tiêu số" in c.text]
     assert len(table_chunks) >= 3
@@ -132,6 +132,22 @@ def test_table_rows_keep_their_header() -> None:
     # later parts: the exact slice holds the rows only, the display repeats the header
     assert not table_chunks[1].text.startswith("| TT")
     assert table_chunks[1].display.endswith(table_chunks[1].text)
+
+
+def test_one_table_row_per_chunk_by_default() -> None:
+    header = "| TT | Nhiệm vụ | Cơ quan chủ trì |\n|---|---|---|\n"
+    rows = [f"| {i} | Nhiệm vụ số {i} | Bộ số {i} |" for i in range(1, 6)]
+    text = "Danh mục nhiệm vụ.\n\n" + header + "\n".join(rows) + "\n\nGhi chú cuối.\n"
+    chunks = chunk(text, doc_id="annex")  # the whole table would fit in one chunk of 1200
+    _check_offsets(text, chunks)
+    table_chunks = [c for c in chunks if "Nhiệm vụ số" in c.text]
+    assert [c.display.splitlines()[-1] for c in table_chunks] == rows  # one row each, in order
+    assert table_chunks[0].text == header + rows[0]  # the first is contiguous with the header
+    for c, row in zip(table_chunks[1:], rows[1:], strict=True):
+        assert c.text == row and c.display == header + row  # the others repeat it
+    assert chunks[0].text == "Danh mục nhiệm vụ." and chunks[-1].text == "Ghi chú cuối."
+    # packed: the table is one chunk again
+    assert sum("Nhiệm vụ số" in c.text for c in chunk(text, doc_id="annex", table_rows=0)) == 1
 
 
 def test_plain_paragraphs_and_long_text() -> None:
