@@ -19,7 +19,10 @@ Two corrections measured on ``eval/assistant-dev.jsonl`` (see ``bench/RESULTS.md
   still what ``Ranked.cosine`` reports and what abstention thresholds use.
 - *Accent-less Vietnamese.* The encoder was trained on text with diacritics; for a query typed
   without them ("nghi quyet 57 ...") its ranking is close to random, while BM25's accent-folded
-  field matches. Hybrid fusion then gives the dense list no weight.
+  field matches. The query's diacritics are therefore restored from the index's own vocabulary
+  (:mod:`rag.diacritics`, statistics built and saved with the BM25 index) and both retrievers
+  search the restored text; only when nothing can be restored (an index saved without the
+  statistics) does fusion fall back to BM25 alone.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ import numpy as np
 from .answer import detect_language
 from .fusion import rrf
 from .lexical import LexicalIndex
-from .text import fold
+from .text import fold, normalize
 
 __all__ = ["HybridIndex", "Ranked", "Mode"]
 
@@ -108,6 +111,13 @@ class HybridIndex:
         if len(self) == 0 or k <= 0 or (mask is not None and not mask.any()):
             return []
         depth = max(depth, k)
+        weights: tuple[float, float] | None = None
+        if accentless_vietnamese(query):
+            restored = self.lexical.restore(query)
+            if restored != normalize(query):
+                query = restored  # both retrievers get the restored text (module docstring)
+            else:
+                weights = (1.0, 0.0)  # nothing restored (an index without statistics): BM25 alone
         lex: list[tuple[str, float]] = []
         dense: list[tuple[str, float]] = []
         if mode in ("hybrid", "bm25"):
@@ -124,7 +134,6 @@ class HybridIndex:
         elif mode == "dense":
             ranked = dense[:k]
         else:
-            weights = (1.0, 0.0) if accentless_vietnamese(query) else None
             ranked = rrf([lex, dense], k=rrf_k, weights=weights, limit=k)  # type: ignore[assignment]
         return [Ranked(str(c), int(self.doc_ids[self._row[str(c)]]), float(s), lex_rank.get(str(c)),
                        dense_rank.get(str(c)), cos.get(str(c))) for c, s in ranked]

@@ -19,6 +19,7 @@ from pathlib import Path
 import bm25s
 import numpy as np
 
+from .diacritics import Restorer
 from .text import folded_tokens, index_tokens
 
 __all__ = ["LexicalIndex"]
@@ -27,6 +28,7 @@ logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 _FIELDS = ("accented", "folded")
 _META = "lexical.json"
+_DIACRITICS = "diacritics.json"
 
 
 class LexicalIndex:
@@ -39,6 +41,7 @@ class LexicalIndex:
         self.ids: list[str] = []
         self._pos: dict[str, int] = {}
         self._bm25: dict[str, bm25s.BM25] = {}
+        self.restorer = Restorer()  # accent restoration from this index's vocabulary (rag.diacritics)
 
     # --- building --------------------------------------------------------------------------
 
@@ -58,10 +61,17 @@ class LexicalIndex:
             bm = bm25s.BM25(k1=self.k1, b=self.b)
             bm.index(corpus, show_progress=False)
             self._bm25[name] = bm
+            if name == "accented":
+                self.restorer = Restorer.from_tokens(corpus)
         return self
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    def restore(self, query: str) -> str:
+        """``query`` with the diacritics of its accent-less syllables restored from the indexed
+        vocabulary (normalised; unchanged when the index has no statistics)."""
+        return self.restorer.restore(query)
 
     # --- search ----------------------------------------------------------------------------
 
@@ -126,6 +136,7 @@ class LexicalIndex:
         for name in _FIELDS:
             if name in self._bm25:
                 self._bm25[name].save(str(d / name), show_progress=False)
+        (d / _DIACRITICS).write_text(json.dumps(self.restorer.to_json(), ensure_ascii=False), encoding="utf-8")
         tmp = d / (_META + ".tmp")
         tmp.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
         tmp.replace(d / _META)
@@ -140,4 +151,6 @@ class LexicalIndex:
         if self.ids:
             for name in _FIELDS:
                 self._bm25[name] = bm25s.BM25.load(str(d / name), mmap=mmap, show_progress=False)
+        if (d / _DIACRITICS).exists():  # an index saved before restoration existed has none
+            self.restorer = Restorer.from_json(json.loads((d / _DIACRITICS).read_text(encoding="utf-8")))
         return self
