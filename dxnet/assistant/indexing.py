@@ -274,7 +274,8 @@ def _publish(chunked: list[_Chunked], stale: list[int], outcome: Outcome) -> Non
                 Passage.objects.filter(document_id__in=stale).delete()
             rows = list(Passage.objects.filter(document__status=Document.Status.PUBLISHED)
                         .order_by("document_id", "ordinal")
-                        .values_list("pk", "document_id", "heading", "text", "display", "content_hash"))
+                        .values_list("pk", "document_id", "heading", "text", "display", "content_hash",
+                                     "document__title", "document__number"))
             vectors = np.zeros((len(rows), embedcache.DIM), dtype=np.float32)
             cached = embedcache.get_cache().get_many([r[5] for r in rows])
             for i, r in enumerate(rows):
@@ -282,8 +283,10 @@ def _publish(chunked: list[_Chunked], stale: list[int], outcome: Outcome) -> Non
                 if vec is None:
                     raise RuntimeError(f"passage {r[0]} has no vector in the embedding cache")
                 vectors[i] = vec
-            index = HybridIndex.build([str(r[0]) for r in rows], [r[1] for r in rows],
-                                      [_index_text(r[2], r[3], r[4]) for r in rows], vectors)
+            texts = [_index_text(r[2], r[3], r[4]) for r in rows]
+            # BM25 also sees the document's title and number (the vectors stay those of the texts)
+            index = HybridIndex.build([str(r[0]) for r in rows], [r[1] for r in rows], texts, vectors,
+                                      lexical_texts=[f"{r[6]} {r[7]}\n{t}" for r, t in zip(rows, texts, strict=True)])
             index.save(tmp)
             tmp.rename(final)
             state = IndexState.objects.select_for_update().order_by("pk").first() or IndexState()

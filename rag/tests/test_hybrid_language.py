@@ -83,3 +83,31 @@ def test_accentless_queries_fuse_bm25_only_when_nothing_can_be_restored() -> Non
     lexical = index.search(q, k=4, mode="bm25")
     assert [h.chunk_id for h in fused][: len(lexical)] == [h.chunk_id for h in lexical]
     assert fused[0].chunk_id == "c0" and abs(fused[0].score - 1 / 61) < 1e-12  # BM25's share alone
+
+
+def test_bm25_weighs_half_for_a_query_in_a_minority_language() -> None:
+    index = _index()  # two Vietnamese and two Hindi passages: Hindi is not a minority here
+    assert not index._minority_language("प्रांत की योजना क्या है?", None)
+    # among the Vietnamese passages only, a Hindi (or English) question is in a minority language
+    vi_only = np.array([True, True, False, False])
+    assert index._minority_language("प्रांत की योजना क्या है?", vi_only)
+    assert index._minority_language("What share of GDP should the digital economy reach?", None)
+    assert not index._minority_language("Quy mô kinh tế số đạt bao nhiêu?", vi_only)
+    q = "What does 30% GDP mean?"  # BM25 matches the number in v0; the dense list puts v1 first
+    hits = index.search(q, embed_query=lambda _q: VECS[1], k=4, mode="hybrid", mask=vi_only)
+    by_id = {h.chunk_id: h for h in hits}
+    assert by_id["c0"].bm25_rank == 1 and by_id["c0"].dense_rank == 2
+    assert abs(by_id["c0"].score - (0.5 / 61 + 1 / 62)) < 1e-12  # BM25's share halved
+    same = index.search("Quy mô kinh tế số đạt 30% GDP", embed_query=lambda _q: VECS[1], k=4, mode="hybrid",
+                        mask=vi_only)
+    assert abs({h.chunk_id: h for h in same}["c0"].score - (1 / 61 + 1 / 62)) < 1e-12  # not for Vietnamese
+
+
+def test_bm25_may_index_more_than_the_embedded_text() -> None:
+    index = HybridIndex.build(["a", "b"], [1, 2], ["Mục tiêu đến năm 2030", "Mục tiêu đến năm 2045"], VECS[:2],
+                              lexical_texts=["Nghị quyết 57-NQ/TW\nMục tiêu đến năm 2030",
+                                             "Nghị quyết 03/NQ-CP\nMục tiêu đến năm 2045"])
+    assert index.search("57-NQ/TW", k=2, mode="bm25")[0].chunk_id == "a"
+    plain = HybridIndex.build(["a", "b"], [1, 2], ["Mục tiêu đến năm 2030", "Mục tiêu đến năm 2045"], VECS[:2])
+    assert plain.search("57-NQ/TW", k=2, mode="bm25") == []
+    assert index.langs == ["vi", "vi"]
