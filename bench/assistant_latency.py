@@ -8,10 +8,12 @@ No Django. The chunks are made from the repository's Vietnamese corpus (the demo
 ``dxnet/documents/data/``, else the plans data; ``../shared`` only when the repository holds no
 copy yet — at generation time, never by the product): each document is cut with
 ``rag.chunking.chunk``, and each synthetic chunk takes a real chunk as its template (so the
-length distribution is the real one), replaces about 40 % of its sentences by sentences of other
-chunks, varies its numbers, swaps province and ministry names and sometimes adds a document
-number (so the vocabulary grows as a real collection's would). 100,000 chunks are spread over
-5,000 documents of uneven length (contiguous rows, as indexing writes them).
+length distribution is the real one, as the chunking of the day cuts it), replaces about 40 %
+of its sentences by sentences of other chunks, varies its numbers, swaps province and ministry
+names and sometimes adds a document number (so the vocabulary grows as a real collection's
+would). 100,000 chunks are spread over 5,000 documents of uneven length (contiguous rows, as
+indexing writes them); as in ``dxnet.assistant.indexing``, BM25 indexes each chunk with its
+document's title and number in front (a demo title with its numbers and names varied).
 
 Vectors: ``--sample`` chunks are embedded for real (``get_embedder().embed_passages``; cached in
 ``--out`` so a re-run does not re-embed); every other chunk gets the vector of a sample chunk plus
@@ -176,6 +178,10 @@ def synth_chunks(n: int, seed: int = 5) -> tuple[list[str], dict]:
     def vary_name(m: re.Match[str]) -> str:
         return rng.choice(PROVINCES if m.group() in PROVINCES else MINISTRIES) if rng.random() < 0.7 else m.group()
 
+    titles: list[str] = []
+    data = ROOT / "dxnet" / "documents" / "data" / "corpus.json"
+    real_titles = ([f"{r['title']} {r.get('number', '')}" for r in json.loads(data.read_text(encoding="utf-8"))]
+                   if data.exists() else ["Nghị quyết số 57-NQ/TW về đột phá phát triển khoa học, công nghệ"])
     texts: list[str] = []
     for i in range(n):
         heading, text = base[i % len(base)] if i < len(base) else rng.choice(base)
@@ -191,7 +197,9 @@ def synth_chunks(n: int, seed: int = 5) -> tuple[list[str], dict]:
             text = _NAMES.sub(vary_name, _NUM.sub(vary_number, text))
             heading = _NUM.sub(vary_number, heading)
         texts.append(f"{heading}\n{text}" if heading else text)
-    return texts, {"source": where, "real_chunks": len(base), "sentences_pool": len(pool)}
+    for _ in range(n):  # document titles and numbers (BM25 sees them in front of each passage)
+        titles.append(_NAMES.sub(vary_name, _NUM.sub(vary_number, rng.choice(real_titles))))
+    return texts, {"source": where, "real_chunks": len(base), "sentences_pool": len(pool), "titles": titles}
 
 
 def doc_assignment(n_chunks: int, n_docs: int, seed: int = 7) -> np.ndarray:
@@ -371,6 +379,7 @@ def build_or_load(args) -> tuple[HybridIndex, dict]:
         return index, info
     t0 = time.perf_counter()
     texts, gen = synth_chunks(args.chunks)
+    titles = gen.pop("titles")
     info["generate_s"] = round(time.perf_counter() - t0, 2)
     info.update(gen)
     lengths = [len(t) for t in texts]
@@ -382,7 +391,9 @@ def build_or_load(args) -> tuple[HybridIndex, dict]:
     ids = [f"d{d}#{i}" for i, d in enumerate(doc_ids)]
     print(f"… building the index of {len(texts):,} chunks", flush=True)
     t0 = time.perf_counter()
-    index = HybridIndex.build(ids, doc_ids.tolist(), texts, vecs)
+    # as dxnet.assistant.indexing does: BM25 also sees the document's title and number
+    index = HybridIndex.build(ids, doc_ids.tolist(), texts, vecs,
+                              lexical_texts=[f"{titles[d]}\n{t}" for d, t in zip(doc_ids, texts, strict=True)])
     info["build_s"] = round(time.perf_counter() - t0, 1)
     tmp = out / f"index-{args.chunks}.tmp"
     if tmp.exists():
@@ -399,6 +410,8 @@ def build_or_load(args) -> tuple[HybridIndex, dict]:
     tmp.replace(idx_dir)
     info["disk_bytes"] = dir_size(idx_dir)
     info["disk_parts"] = {p.name: dir_size(p) if p.is_dir() else p.stat().st_size for p in idx_dir.iterdir()}
+    info["disk_parts"].update({f"lexical/{p.name}": dir_size(p) if p.is_dir() else p.stat().st_size
+                               for p in (idx_dir / "lexical").iterdir()})
     info["vocabulary"] = {name: len(bm.vocab_dict) for name, bm in index.lexical._bm25.items()}
     info["documents"] = int(len(np.unique(doc_ids)))
     (out / f"index-{args.chunks}.json").write_text(json.dumps(info, ensure_ascii=False, indent=1))
