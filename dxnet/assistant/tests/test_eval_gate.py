@@ -1,5 +1,6 @@
 """Regression gate: retrieval quality on the development set must not fall below the recorded
-baseline (``eval/baseline.json``) by more than two points of Recall@5, overall or in any language.
+baseline (``eval/baseline.json``) by more than two points of Recall@5 overall, or by more than
+two points and one question in any language.
 
 The demo documents are loaded into the test database and indexed inline, as
 ``manage.py load_demo_documents`` and ``manage.py assistant_reindex`` do; then
@@ -44,8 +45,13 @@ def regressions(report: dict[str, Any], baseline: dict[str, Any], tolerance: flo
     pairs += [(f"lang {lang}", report["by_lang"].get(lang, {}), base) for lang, base in baseline["by_lang"].items()]
     for name, got, base in pairs:
         value = got.get(key)
-        if value is None or value < base[key] - tolerance:
-            out.append(f"{name}: {key} {value} < baseline {base[key]} - {tolerance}")
+        # A language has ~25 answerable questions: one question is 4 points. Within a language the
+        # gate allows one question (the overall figure, ~100 questions, keeps the 2-point rule).
+        allowed = tolerance
+        if name != "overall" and got.get("answerable"):
+            allowed = max(tolerance, 1 / got["answerable"] + 1e-9)
+        if value is None or value < base[key] - allowed:
+            out.append(f"{name}: {key} {value} < baseline {base[key]} - {round(allowed, 4)}")
     return out
 
 
@@ -56,6 +62,13 @@ def test_regressions_are_detected() -> None:
     bad = {"overall": {"recall@5": 0.77}, "by_lang": {"vi": {"recall@5": 0.9}}}
     assert regressions(bad, base) == ["overall: recall@5 0.77 < baseline 0.8 - 0.02",
                                       "lang hi: recall@5 None < baseline 0.7 - 0.02"]
+    # one question of 25 in a language is tolerated, two are not
+    one = {"overall": {"recall@5": 0.8}, "by_lang": {"vi": {"recall@5": 0.86, "answerable": 25},
+                                                     "hi": {"recall@5": 0.7, "answerable": 25}}}
+    assert regressions(one, base) == []
+    two = {"overall": {"recall@5": 0.8}, "by_lang": {"vi": {"recall@5": 0.82, "answerable": 25},
+                                                     "hi": {"recall@5": 0.7, "answerable": 25}}}
+    assert regressions(two, base) == ["lang vi: recall@5 0.82 < baseline 0.9 - 0.04"]
 
 
 def test_dev_set_recall_holds_the_baseline(demo_index: Any) -> None:

@@ -9,6 +9,16 @@ from dxnet.documents.extraction import MAX_BYTES, ExtractionError, extract, tidy
 from .builders import docx_bytes, encrypted_pdf, pdf_bytes
 
 
+@pytest.fixture(autouse=True)
+def _english() -> object:
+    # The messages are checked in English here (Vietnamese is the default language);
+    # test_messages_are_translated checks the Vietnamese.
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 def test_pdf_text_layer_is_extracted() -> None:
     e = extract("nq.pdf", pdf_bytes(["Nghi quyet 57-NQ/TW", "Résolution sur la transformation numérique"]))
     assert e.media_type == "application/pdf"
