@@ -42,6 +42,12 @@ def content_hash(index_text: str) -> str:
     return hashlib.sha256(f"{MODEL_NAME}\n{index_text}".encode()).hexdigest()
 
 
+def sentence_hash(text: str) -> str:
+    """The cache key of a passage's sentence (``rag.hybrid.sentence_texts``), distinct from any
+    passage's key even for the same text."""
+    return hashlib.sha256(f"{MODEL_NAME}\nsentence:{text}".encode()).hexdigest()
+
+
 def _directory() -> Path:
     return Path(settings.DXNET_EMBED_CACHE)
 

@@ -10,8 +10,10 @@ A job (:func:`run_job`) goes in three steps:
 1. *Chunk* the job's documents (``rag.chunking.chunk``): exact offsets into ``document.text``,
    heading paths, a language per passage. Nothing is written yet.
 2. *Embed* the passages whose ``content_hash`` is not in the embedding cache
-   (:mod:`.embedcache`), batch by batch; ``job.done``/``job.total`` are committed as it goes,
-   so the index page's progress bar moves. Unchanged text is never embedded again.
+   (:mod:`.embedcache`), and their sentences (``rag.hybrid.sentence_texts``, cached under
+   ``embedcache.sentence_hash``) that the reranker reads, batch by batch; ``job.done``/``job.total``
+   count both and are committed as it goes, so the index page's progress bar moves. Unchanged
+   text is never embedded again.
 3. *Publish*, in one database transaction: replace the documents' ``Passage`` rows, build a
    ``rag.hybrid.HybridIndex`` over every passage of every published document (chunk id =
    passage pk, doc id = document pk, text = the chunk's ``index_text``), write it to a temporary
@@ -47,7 +49,7 @@ from dxnet.documents.models import Document
 from rag.answer import detect_language
 from rag.chunking import chunk
 from rag.embed import MODEL_NAME
-from rag.hybrid import HybridIndex
+from rag.hybrid import HybridIndex, sentence_texts
 
 from . import embedcache
 from .models import IndexJob, IndexState, Passage
@@ -110,8 +112,10 @@ class Outcome:
     documents: int = 0  # documents re-chunked by this job
     passages: int = 0  # passages in the snapshot
     indexed_documents: int = 0  # documents in the snapshot
-    embedded: int = 0
+    embedded: int = 0  # passages
     reused: int = 0
+    sentences_embedded: int = 0  # the reranker's sentence vectors
+    sentences_reused: int = 0
     seconds: float = 0.0
     build_id: str = ""
     error: str = ""
@@ -218,8 +222,19 @@ def _run(job: IndexJob, outcome: Outcome, progress: Callable[[str], None] | None
                 hashes.append(h)
                 texts.append(_index_text(heading, text, display))
                 absent.discard(h)
-    job.total = len(set(hashes))
-    job.done = job.total - len(cache.missing(hashes))
+    # sentences (the reranker's vectors): of the job's passages, and of any other published
+    # passage whose sentences the cache lacks
+    sentences: dict[str, str] = {}
+    for c in chunked:
+        for r in c.rows:
+            sentences.update(_sentences(r["heading"], r["display"] or r["text"]))
+    theirs: dict[str, str] = {}
+    for heading, text, display in others.values_list("heading", "text", "display").iterator():
+        theirs.update(_sentences(heading, display or text))
+    for h in cache.missing(list(theirs)):  # one look-up for all
+        sentences[h] = theirs[h]
+    job.total = len(set(hashes)) + len(sentences)
+    job.done = job.total - len(cache.missing(hashes)) - len(cache.missing(list(sentences)))
     job.save(update_fields=["total", "done"])
 
     def step(n: int) -> None:
@@ -227,9 +242,16 @@ def _run(job: IndexJob, outcome: Outcome, progress: Callable[[str], None] | None
         job.save(update_fields=["done"])  # autocommit on the worker: the page's bar moves
 
     outcome.embedded, outcome.reused = embedcache.ensure(hashes, texts, batch=BATCH, progress=step)
+    outcome.sentences_embedded, outcome.sentences_reused = embedcache.ensure(
+        list(sentences), list(sentences.values()), batch=BATCH, progress=step)
 
     # 3. publish: passages and snapshot together, or neither
     _publish(chunked, stale, outcome)
+
+
+def _sentences(heading: str, body: str) -> dict[str, str]:
+    """Cache key → text of a passage's sentence vectors."""
+    return {embedcache.sentence_hash(t): t for t in sentence_texts(heading, body)}
 
 
 def _index_text(heading: str, text: str, display: str) -> str:
@@ -284,9 +306,11 @@ def _publish(chunked: list[_Chunked], stale: list[int], outcome: Outcome) -> Non
                     raise RuntimeError(f"passage {r[0]} has no vector in the embedding cache")
                 vectors[i] = vec
             texts = [_index_text(r[2], r[3], r[4]) for r in rows]
+            sentences = _sentence_vectors(rows)
             # BM25 also sees the document's title and number (the vectors stay those of the texts)
             index = HybridIndex.build([str(r[0]) for r in rows], [r[1] for r in rows], texts, vectors,
-                                      lexical_texts=[f"{r[6]} {r[7]}\n{t}" for r, t in zip(rows, texts, strict=True)])
+                                      lexical_texts=[f"{r[6]} {r[7]}\n{t}" for r, t in zip(rows, texts, strict=True)],
+                                      sentence_vectors=sentences)
             index.save(tmp)
             tmp.rename(final)
             state = IndexState.objects.select_for_update().order_by("pk").first() or IndexState()
@@ -306,6 +330,18 @@ def _publish(chunked: list[_Chunked], stale: list[int], outcome: Outcome) -> Non
     outcome.passages = state.passages
     outcome.indexed_documents = state.documents
     _prune(directory, keep={build_id, previous})
+
+
+def _sentence_vectors(rows: list[tuple[Any, ...]]) -> list[np.ndarray]:
+    """Per passage row (pk, document, heading, text, display, …), its sentences' cached vectors."""
+    keys = [[embedcache.sentence_hash(t) for t in sentence_texts(r[2], r[4] or r[3])] for r in rows]
+    cached = embedcache.get_cache().get_many([h for ks in keys for h in ks])
+    out = []
+    for r, ks in zip(rows, keys, strict=True):
+        if any(h not in cached for h in ks):
+            raise RuntimeError(f"passage {r[0]} has a sentence without a vector in the embedding cache")
+        out.append(np.stack([cached[h] for h in ks]) if ks else np.zeros((0, embedcache.DIM), dtype=np.float32))
+    return out
 
 
 def _prune(directory: Path, keep: set[str]) -> None:

@@ -112,3 +112,81 @@ def test_save_and_load_give_the_same_results(index: HybridIndex, tmp_path: Path,
     empty = HybridIndex.build([], [], [], np.zeros((0, 8), dtype=np.float32))
     empty.save(tmp_path / "empty")
     assert len(HybridIndex.load(tmp_path / "empty")) == 0
+
+
+# --- sentence reranking ----------------------------------------------------------------------
+
+
+def _sentence_query(_q: str) -> np.ndarray:
+    """A query vector unlike any passage vector: only a sentence vector can match it."""
+    q = np.roll(embed_like(4)(""), 3)
+    return q / np.linalg.norm(q)
+
+
+def _sentence_index(vec_of_c0_sentence: np.ndarray | None = None) -> HybridIndex:
+    """c2's second sentence is exactly the query; c0 (doc 1) may hold such a sentence too."""
+    sents = [np.zeros((0, 8), dtype=np.float32) for _ in TEXTS]
+    sents[2] = np.stack([VECS[0], _sentence_query("")])
+    if vec_of_c0_sentence is not None:
+        sents[0] = vec_of_c0_sentence.reshape(1, 8)
+    return HybridIndex.build([f"c{i}" for i in range(len(TEXTS))], DOCS, TEXTS, VECS, sentence_vectors=sents)
+
+
+def test_rerank_lifts_the_passage_whose_sentence_matches() -> None:
+    index = _sentence_index()
+    q = "hội đồng sáng kiến cấp tỉnh"  # BM25: c4 only
+    plain = index.search(q, embed_query=_sentence_query, k=5, rerank=False)
+    reranked = index.search(q, embed_query=_sentence_query, k=5)
+    assert {h.chunk_id for h in plain} == {h.chunk_id for h in reranked}  # the same candidates
+    assert [h.chunk_id for h in reranked].index("c2") < [h.chunk_id for h in plain].index("c2")
+    # the order is the RRF of the fused order and the sentence order (c2 first in the latter)
+    assert reranked[0].chunk_id in {"c2", plain[0].chunk_id}
+    # without sentence vectors nothing changes
+    bare = HybridIndex.build([f"c{i}" for i in range(len(TEXTS))], DOCS, TEXTS, VECS)
+    assert bare.search(q, embed_query=_sentence_query, k=5) == plain
+    # bm25 and dense modes are never reranked
+    for mode in ("bm25", "dense"):
+        assert (index.search(q, embed_query=_sentence_query, k=5, mode=mode)
+                == bare.search(q, embed_query=_sentence_query, k=5, mode=mode))
+
+
+def test_rerank_never_brings_in_a_masked_passage() -> None:
+    # c0 (doc 1) has the sentence that IS the query: the best of all when allowed...
+    index = _sentence_index(_sentence_query(""))
+    q = "bảo vệ dữ liệu cá nhân trong cơ quan nhà nước"  # ...and the best BM25 match too
+    assert index.search(q, embed_query=_sentence_query, k=1)[0].chunk_id == "c0"
+    mask = index.mask({2, 3})
+    for k in (1, 2, 5, 100):
+        hits = index.search(q, embed_query=_sentence_query, k=k, mask=mask)
+        assert "c0" not in {h.chunk_id for h in hits}
+        assert all(h.doc_id in {2, 3} for h in hits) and len(hits) <= k
+
+
+def test_sentence_vectors_are_saved_mapped_and_old_snapshots_still_load(tmp_path: Path) -> None:
+    index = _sentence_index()
+    index.save(tmp_path / "build")
+    loaded = HybridIndex.load(tmp_path / "build")
+    assert isinstance(loaded.sentence_vectors, np.memmap)
+    assert loaded.sentence_offsets.tolist() == [0, 0, 0, 2, 2, 2]
+    args = {"embed_query": _sentence_query, "k": 5, "mask": index.mask({2, 3})}
+    assert loaded.search("hội đồng sáng kiến", **args) == index.search("hội đồng sáng kiến", **args)
+    # a snapshot written before sentence vectors existed
+    for name in ("sentences.npy", "sentence_offsets.npy"):
+        (tmp_path / "build" / name).unlink()
+    old = HybridIndex.load(tmp_path / "build")
+    assert not old.has_sentences
+    assert (old.search("hội đồng sáng kiến", **args)
+            == index.search("hội đồng sáng kiến", rerank=False, **args))
+    with pytest.raises(ValueError):
+        HybridIndex.build(["a"], [1], ["x"], VECS[:1], sentence_vectors=[])
+
+
+def test_sentence_texts_carry_the_heading_and_skip_short_ones() -> None:
+    from rag.hybrid import MAX_SENTENCES, sentence_texts
+
+    body = "Điều 5. Hội đồng.\nHội đồng sáng kiến cấp tỉnh gồm từ năm đến chín thành viên. Ngắn quá."
+    assert sentence_texts("Chương II › Điều 5", body) == [
+        "Điều 5\nHội đồng sáng kiến cấp tỉnh gồm từ năm đến chín thành viên."]
+    many = " ".join(f"Câu số {i} có đủ năm chữ." for i in range(20))
+    assert len(sentence_texts("", many)) == MAX_SENTENCES
+    assert sentence_texts("", many)[0] == "Câu số 0 có đủ năm chữ."

@@ -9,6 +9,7 @@ from io import StringIO
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
@@ -57,7 +58,8 @@ def index_now(document: Document) -> IndexJob:
 
 
 class Counting:
-    """Counts the passages the real embedder is asked to embed (it still embeds them)."""
+    """Counts the texts (passages and their sentences) the real embedder is asked to embed (it
+    still embeds them)."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.passages = 0
@@ -107,6 +109,33 @@ def test_passages_cover_the_text_with_exact_offsets(db: Any) -> None:
     assert set(index.doc_ids.tolist()) == {doc.pk}
 
 
+def test_the_snapshot_holds_each_passages_sentence_vectors(db: Any) -> None:
+    from rag.hybrid import sentence_texts
+
+    doc = make_document("nd-sang-kien", DECREE)
+    index_now(doc)
+    directory = Path(indexing.settings.DXNET_ASSISTANT_DIR) / IndexState.objects.get().build_id
+    index = HybridIndex.load(directory)
+    assert index.has_sentences and isinstance(index.sentence_vectors, np.memmap)
+    cache = embedcache.get_cache()
+    for p in Passage.objects.filter(document=doc):
+        row = index.row_of(str(p.pk))
+        texts = sentence_texts(p.heading, p.display or p.text)
+        a, b = index.sentence_offsets[row], index.sentence_offsets[row + 1]
+        assert b - a == len(texts)
+        wanted = cache.get_many([embedcache.sentence_hash(t) for t in texts])
+        for i, t in enumerate(texts):
+            assert np.array_equal(index.sentence_vectors[a + i], wanted[embedcache.sentence_hash(t)])
+    assert index.sentence_offsets[-1] > 0
+    # a snapshot written before sentence vectors existed still serves (without reranking)
+    for name in ("sentences.npy", "sentence_offsets.npy"):
+        (directory / name).unlink()
+    retrieval.forget()
+    hits = retrieval.search(actor=None, query="hội đồng sáng kiến cấp tỉnh", k=3)
+    assert hits and "Hội đồng sáng kiến cấp tỉnh" in hits[0].passage.text
+    assert not retrieval.current_index().has_sentences
+
+
 def test_unchanged_document_embeds_nothing_the_second_time(db: Any, empty_cache: Path,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     counting = Counting(monkeypatch)
@@ -114,12 +143,17 @@ def test_unchanged_document_embeds_nothing_the_second_time(db: Any, empty_cache:
     first = indexing.run_job(indexing.document_changed(document_id=doc.pk).pk)
     n = Passage.objects.filter(document=doc).count()
     assert (first.status, first.embedded, first.reused) == ("done", n, 0)
-    assert counting.passages == n
+    s = first.sentences_embedded  # the reranker's sentence vectors
+    assert first.sentences_reused == 0 and s >= n - 2  # a heading-only passage has no sentence
+    assert counting.passages == n + s
+    job = IndexJob.objects.order_by("-pk").first()
+    assert job.done == job.total == n + s  # the progress counts the sentences too
     pks = sorted(Passage.objects.filter(document=doc).values_list("pk", flat=True))
 
     second = indexing.run_job(indexing.document_changed(document_id=doc.pk).pk)
     assert (second.status, second.embedded, second.reused) == ("done", 0, n)
-    assert counting.passages == n  # not one more
+    assert (second.sentences_embedded, second.sentences_reused) == (0, s)
+    assert counting.passages == n + s  # not one more
     assert sorted(Passage.objects.filter(document=doc).values_list("pk", flat=True)) == pks  # kept as they were
     assert IndexState.objects.get().generation == 2
 
@@ -128,7 +162,8 @@ def test_unchanged_document_embeds_nothing_the_second_time(db: Any, empty_cache:
     doc.save()
     third = indexing.run_job(indexing.document_changed(document_id=doc.pk).pk)
     assert (third.embedded, third.reused) == (1, n - 1)
-    assert counting.passages == n + 1
+    assert (third.sentences_embedded, third.sentences_reused) == (1, s - 1)
+    assert counting.passages == n + s + 2
 
 
 def test_a_cleared_cache_is_filled_again_by_the_next_job(db: Any, empty_cache: Path) -> None:
@@ -142,7 +177,11 @@ def test_a_cleared_cache_is_filled_again_by_the_next_job(db: Any, empty_cache: P
     second = make_document("tin-moi", "Xã Ea Kar khai trương điểm phục vụ hành chính công thông minh.")
     outcome = indexing.run_job(indexing.document_changed(document_id=second.pk).pk)
     assert (outcome.status, outcome.embedded, outcome.reused) == ("done", n + 1, 0)
-    assert len(embedcache.get_cache()) == n + 1
+    from rag.hybrid import sentence_texts
+
+    every = {t for p in Passage.objects.all() for t in sentence_texts(p.heading, p.display or p.text)}
+    assert (outcome.sentences_embedded, outcome.sentences_reused) == (len(every), 0)  # the first's were lost too
+    assert len(embedcache.get_cache()) == n + 1 + outcome.sentences_embedded
     assert retrieval.search(actor=None, query="hội đồng sáng kiến", mode="dense", k=1)[0].passage.document == first
 
 
@@ -328,7 +367,8 @@ def test_reindex_command_rebuilds_inline(db: Any) -> None:
     assert f"{n} passages from 1 documents" in text
     assert "reused from the cache" in text
     job = IndexJob.objects.get()
-    assert (job.action, job.status, job.done, job.total) == ("rebuild", "done", n, n)
+    assert (job.action, job.status) == ("rebuild", "done")
+    assert job.done == job.total > n  # passages and their sentences
 
     out = StringIO()
     call_command("assistant_reindex", "--queue", stdout=out)
