@@ -20,9 +20,15 @@ Vectors: ``--sample`` chunks are embedded for real (``get_embedder().embed_passa
 Gaussian noise, re-normalised. The cost of the dense search (one matrix-vector product over the
 allowed rows + argpartition) does not depend on the values.
 
+Sentence vectors (the reranker's, ``rag.hybrid.sentence_texts``): each chunk gets as many as its
+text has sentences of five words or more (at most 8), each its chunk's vector plus Gaussian noise;
+saved as ``sentences.npy`` and served memory-mapped, as the product does. The index directory is
+``index-<chunks>-s`` (an older ``index-<chunks>`` without sentence vectors is left alone).
+
 Each query is timed end to end as the server runs it: the row mask made from the allowed
 document ids (``HybridIndex.mask``), the query's embedding, BM25 on both fields with the mask
-applied before ranking, the dense search with the same mask, reciprocal rank fusion, k = 10.
+applied before ranking, the dense search with the same mask, reciprocal rank fusion, the rerank of
+the 30 best fused chunks by their sentence vectors (stage ``rerank``), k = 10.
 The stages are timed inside the one ``search`` call (the bound methods are wrapped). Three
 masks: everything (no mask: the system, or a national official), a province's officials (≈ 90 %
 of the documents), a narrow audience (≈ 2 %). Each query runs under the three masks in turn
@@ -57,7 +63,7 @@ if str(ROOT) not in sys.path:
 import numpy as np  # noqa: E402
 
 from rag.chunking import chunk  # noqa: E402
-from rag.hybrid import HybridIndex  # noqa: E402
+from rag.hybrid import HybridIndex, sentence_texts  # noqa: E402
 
 PROVINCES = [
     "Hà Nội", "Huế", "Lai Châu", "Điện Biên", "Sơn La", "Lạng Sơn", "Quảng Ninh", "Thanh Hóa", "Nghệ An",
@@ -246,6 +252,17 @@ def vectors_for(texts: list[str], sample: int, out: Path, seed: int = 11) -> tup
     return vecs, info
 
 
+def sentence_vectors(texts: list[str], vecs: np.ndarray, seed: int = 13) -> list[np.ndarray]:
+    """Per chunk, one vector per sentence the product would embed: the chunk's plus noise."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for text, v in zip(texts, vecs, strict=True):
+        m = len(sentence_texts("", text))
+        s = v[None, :] + rng.normal(0.0, 0.1, size=(m, v.shape[0])).astype(np.float32)
+        out.append((s / np.linalg.norm(s, axis=1, keepdims=True)).astype(np.float32))
+    return out
+
+
 def questions(count: int) -> tuple[list[tuple[str, str]], str]:
     dev = ROOT / "eval" / "assistant-dev.jsonl"
     qs: list[tuple[str, str]] = []
@@ -311,7 +328,7 @@ def masks(index: HybridIndex, seed: int = 3) -> dict[str, list[int] | None]:
     return {"everything": None, "province ≈ 90 %": province.tolist(), "narrow ≈ 2 %": narrow.tolist()}
 
 
-STAGES = ("total", "cpu", "mask", "embed query", "bm25", "dense", "fusion")
+STAGES = ("total", "cpu", "mask", "embed query", "bm25", "dense", "rerank", "fusion")
 
 
 def run_cases(index: HybridIndex, embed, qs: list[tuple[str, str]], cases: dict[str, list[int] | None],
@@ -321,8 +338,10 @@ def run_cases(index: HybridIndex, embed, qs: list[tuple[str, str]], cases: dict[
     lex = Timed(index.lexical.search)
     dense = Timed(index._dense)
     emb = Timed(embed)
+    rerank = Timed(index._rerank)
     index.lexical.search = lex  # instance attributes shadow the bound methods
     index._dense = dense
+    index._rerank = rerank
     rows = {c: {s: [] for s in STAGES} for c in cases}
     langs: dict[str, dict[str, list[float]]] = {c: {} for c in cases}
     n_results: dict[str, list[int]] = {c: [] for c in cases}
@@ -333,6 +352,7 @@ def run_cases(index: HybridIndex, embed, qs: list[tuple[str, str]], cases: dict[
             for j in range(len(names)):
                 case = names[(i + j) % len(names)]
                 allowed = sets[case]
+                rerank.last = 0.0
                 c0 = time.process_time()
                 t0 = time.perf_counter()
                 m = None if allowed is None else index.mask(allowed)
@@ -351,11 +371,12 @@ def run_cases(index: HybridIndex, embed, qs: list[tuple[str, str]], cases: dict[
                 r["embed query"].append(emb.last)
                 r["bm25"].append(lex.last)
                 r["dense"].append(dense.last)
-                r["fusion"].append((t2 - t1) - emb.last - lex.last - dense.last)
+                r["rerank"].append(rerank.last)
+                r["fusion"].append((t2 - t1) - emb.last - lex.last - dense.last - rerank.last)
                 langs[case].setdefault(lang, []).append(t2 - t0)
                 n_results[case].append(len(hits))
     finally:
-        del index.lexical.search, index._dense
+        del index.lexical.search, index._dense, index._rerank
     out: dict[str, dict] = {}
     for case in names:
         o: dict = {s: summary(v) for s, v in rows[case].items()}
@@ -369,13 +390,13 @@ def run_cases(index: HybridIndex, embed, qs: list[tuple[str, str]], cases: dict[
 def build_or_load(args) -> tuple[HybridIndex, dict]:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    idx_dir = out / f"index-{args.chunks}"
+    idx_dir = out / f"index-{args.chunks}-s"
     info: dict = {}
     if idx_dir.exists() and not args.rebuild:
         t0 = time.perf_counter()
         index = HybridIndex.load(idx_dir)
         info["load_s"] = round(time.perf_counter() - t0, 2)
-        info.update(json.loads((out / f"index-{args.chunks}.json").read_text()))
+        info.update(json.loads((out / f"index-{args.chunks}-s.json").read_text()))
         return index, info
     t0 = time.perf_counter()
     texts, gen = synth_chunks(args.chunks)
@@ -389,13 +410,17 @@ def build_or_load(args) -> tuple[HybridIndex, dict]:
     vecs, vinfo = vectors_for(texts, args.sample, out)
     info["vectors"] = vinfo
     ids = [f"d{d}#{i}" for i, d in enumerate(doc_ids)]
+    sentences = sentence_vectors(texts, vecs)
+    info["sentences"] = {"total": int(sum(len(s) for s in sentences)),
+                         "per_chunk_mean": round(sum(len(s) for s in sentences) / len(texts), 2)}
     print(f"… building the index of {len(texts):,} chunks", flush=True)
     t0 = time.perf_counter()
     # as dxnet.assistant.indexing does: BM25 also sees the document's title and number
     index = HybridIndex.build(ids, doc_ids.tolist(), texts, vecs,
-                              lexical_texts=[f"{titles[d]}\n{t}" for d, t in zip(doc_ids, texts, strict=True)])
+                              lexical_texts=[f"{titles[d]}\n{t}" for d, t in zip(doc_ids, texts, strict=True)],
+                              sentence_vectors=sentences)
     info["build_s"] = round(time.perf_counter() - t0, 1)
-    tmp = out / f"index-{args.chunks}.tmp"
+    tmp = out / f"index-{args.chunks}-s.tmp"
     if tmp.exists():
         import shutil
 
@@ -414,7 +439,7 @@ def build_or_load(args) -> tuple[HybridIndex, dict]:
                                for p in (idx_dir / "lexical").iterdir()})
     info["vocabulary"] = {name: len(bm.vocab_dict) for name, bm in index.lexical._bm25.items()}
     info["documents"] = int(len(np.unique(doc_ids)))
-    (out / f"index-{args.chunks}.json").write_text(json.dumps(info, ensure_ascii=False, indent=1))
+    (out / f"index-{args.chunks}-s.json").write_text(json.dumps(info, ensure_ascii=False, indent=1))
     return index, info
 
 
@@ -452,8 +477,8 @@ def memory(args) -> dict:
     emb = get_embedder()
     emb.embed_queries(["khởi động"])
     steps["model loaded"] = proc_status()
-    idx_dir = Path(args.out) / f"index-{args.chunks}"
-    index = HybridIndex.load(idx_dir, mmap=args.mmap)
+    idx_dir = Path(args.out) / f"index-{args.chunks}-s"
+    index = HybridIndex.load(idx_dir, mmap=args.mmap)  # the sentence vectors are always mapped
     steps["index loaded" + (" (mmap)" if args.mmap else "")] = proc_status()
     qs, _ = questions(args.queries)
     run_cases(index, lambda q: emb.embed_queries([q])[0], qs, masks(index))

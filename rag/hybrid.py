@@ -87,7 +87,7 @@ def sentence_texts(heading: str, body: str) -> list[str]:
 class Ranked:
     chunk_id: str
     doc_id: int
-    score: float  # RRF score in hybrid mode, BM25 score or cosine otherwise (dense order: centred cosine)
+    score: float  # RRF score in hybrid mode (of the rerank when it ran), BM25 score or cosine otherwise
     bm25_rank: int | None  # 1-based rank in each retriever's filtered list, None when absent
     dense_rank: int | None
     cosine: float | None  # the dense similarity when known: what abstention thresholds use
