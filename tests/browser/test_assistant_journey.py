@@ -12,21 +12,14 @@ from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
 from dxnet.assistant.models import Feedback, Message
-from dxnet.network.demo import DEMO_PASSWORD
+
+from .helpers import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SEED = "000_5ebbeb52e0fd0130"
 QUESTION = "Quel est le plan de la province de Dak Lak pour appliquer le décret 73 ?"
 
-
-def sign_in(page: Page, base: str, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base}/account/login/")
-    page.get_by_label("Tên đăng nhập").fill(username)
-    page.get_by_label("Mật khẩu").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url(f"{base}/")
 
 
 @pytest.fixture

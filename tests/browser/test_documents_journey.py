@@ -13,21 +13,14 @@ from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
 from dxnet.documents.tests.builders import docx_bytes
-from dxnet.network.demo import DEMO_PASSWORD
+
+from .helpers import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 TITLE = "Hướng dẫn ứng dụng trợ lý ảo trong giải quyết thủ tục hành chính cấp xã"
 PASSAGE = "Công chức một cửa kiểm tra trích dẫn trước khi trả lời người dân."
 
-
-def sign_in(page: Page, base: str, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base}/account/login/")
-    page.locator('input[name="username"]').fill(username)
-    page.locator('input[name="password"]').fill(DEMO_PASSWORD)
-    page.locator('form button[type="submit"]').click()
-    page.wait_for_url(f"{base}/")
 
 
 def test_publish_a_docx_see_it_and_find_it_without_accents(page: Page, live: Any, shot: Any, tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from dxnet.network.demo import DEMO_PASSWORD
+from .helpers import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -25,14 +25,6 @@ TITLE = "Kế hoạch chuyển đổi số cấp xã"
 NOTICE_NUMBER = "125/SNV-CĐS"
 N_COMMUNES_DAKLAK = 102
 
-
-def sign_in(page: Page, base: str, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base}/account/login/")
-    page.get_by_label("Tên đăng nhập").fill(username)
-    page.get_by_label("Mật khẩu").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url(f"{base}/")
 
 
 def plan_csv(folder: Path, deadline: dt.date) -> Path:

@@ -12,18 +12,11 @@ from playwright.sync_api import Page, expect
 
 from dxnet.indicators.periods import Period, PeriodType
 from dxnet.indicators.tests.factories import commune_form
-from dxnet.network.demo import DEMO_PASSWORD
+
+from .helpers import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-
-def sign_in(page: Page, base: str, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base}/account/login/")
-    page.get_by_label("Tên đăng nhập").fill(username)
-    page.get_by_label("Mật khẩu").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url(f"{base}/")
 
 
 def test_report_submit_return_fix_approve(page: Page, live: Any, shot: Any) -> None:
