@@ -11,5 +11,6 @@ urlpatterns: list = [
     path("m/<int:pk>/answer/", views.message, name="message"),
     path("m/<int:pk>/feedback/", views.feedback, name="feedback"),
     path("feedback.csv", views.feedback_export, name="feedback_export"),
+    path("index-notice/", views.index_notice, name="index_notice"),
     *urls_index.urlpatterns,
 ]

@@ -76,8 +76,29 @@ def _page(request: HttpRequest, conv: Conversation | None, form: AskForm | None 
         "is_admin": services.is_feedback_admin(request.user),
         "reasons": Feedback.Reason.choices,
         "llm": answering.llm_configured(),
+        **_index_progress(),
     }
     return render(request, "assistant/chat.html", context, status=status)
+
+
+def _index_progress() -> dict[str, Any]:
+    """Whether the documents are indexed yet, and the indexing under way: an officer asking
+    while the worker builds the first index must not read "the documents do not answer" as
+    the truth."""
+    from .models import IndexJob, IndexState
+
+    state = IndexState.objects.order_by("-pk").first()
+    job = IndexJob.objects.filter(status__in=[IndexJob.Status.QUEUED, IndexJob.Status.RUNNING]).order_by(
+        "created_at").first()
+    pending = IndexJob.objects.filter(status__in=[IndexJob.Status.QUEUED, IndexJob.Status.RUNNING]).count()
+    return {"index_ready": bool(state and state.generation and state.passages), "index_job": job,
+            "index_pending": pending}
+
+
+@login_required
+def index_notice(request: HttpRequest) -> HttpResponse:
+    """The chat page's indexing notice, refreshed every few seconds while indexing runs."""
+    return render(request, "assistant/partials/index_notice.html", _index_progress())
 
 
 @login_required
