@@ -45,7 +45,9 @@ candidates' rows) and ``sentence_offsets.npy`` (row ``r``'s sentences are rows
 
 from __future__ import annotations
 
+import contextlib
 import json
+import mmap
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -300,9 +302,20 @@ class HybridIndex:
         sent = offsets = None
         if (d / "sentences.npy").exists():  # older snapshots have none: no reranking
             sent = np.load(d / "sentences.npy", allow_pickle=False, mmap_mode="r")  # always mapped
+            _no_readahead(sent)
             offsets = np.load(d / "sentence_offsets.npy", allow_pickle=False)
         return cls(rows["chunk_ids"], rows["doc_ids"], LexicalIndex.load(d / "lexical", mmap=mmap), vectors,
                    rows.get("langs"), sent, offsets)
+
+
+def _no_readahead(array: np.ndarray) -> None:
+    """A search reads a few scattered rows of the mapped sentence matrix: without this, the
+    kernel's readahead pulls ~128 kB around each one and the whole file soon sits in the process's
+    memory (measured at 100,000 chunks: 464 MB of file pages after 180 searches)."""
+    m = getattr(array, "_mmap", None)
+    if m is not None and hasattr(m, "madvise") and hasattr(mmap, "MADV_RANDOM"):
+        with contextlib.suppress(OSError, ValueError):
+            m.madvise(mmap.MADV_RANDOM)
 
 
 def accentless_vietnamese(query: str) -> bool:
