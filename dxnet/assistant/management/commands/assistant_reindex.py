@@ -29,4 +29,5 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(
             f"{outcome.passages} passages from {outcome.indexed_documents} documents; "
             f"{outcome.embedded} embedded, {outcome.reused} reused from the cache; "
+            f"sentences {outcome.sentences_embedded} embedded, {outcome.sentences_reused} reused; "
             f"{outcome.seconds:.1f} s (build {outcome.build_id})"))
