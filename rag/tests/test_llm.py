@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
-import json
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, ClassVar
 
 import pytest
 
 from rag.llm import LLMError, build_messages, generate
+
+from .fake_llm import FakeLLM, serve
 
 PASSAGES = [
     ("nd-13-2023 › Chương II › Điều 9", "2. Quyền đồng ý: chủ thể dữ liệu được đồng ý hoặc không đồng ý."),
@@ -19,71 +18,17 @@ PASSAGES = [
 ]
 
 
-class _Handler(BaseHTTPRequestHandler):
-    requests: list[dict] = []
-
-    def log_message(self, *args: object) -> None:  # keep the test output clean
-        pass
-
-    def do_POST(self) -> None:  # noqa: N802
-        with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the client gave up (timeouts)
-            self._post()
-
-    def _post(self) -> None:
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        _Handler.requests.append({"path": self.path, "auth": self.headers.get("Authorization"), "body": body})
-        mode = self.path.split("/")[1]
-        if mode == "error":
-            self.send_response(500)
-            self.send_header("Content-Type", "application/json")
-            self.end_headers()
-            self.wfile.write(b'{"error": {"message": "model crashed"}}')
-            return
-        if mode == "slow":
-            time.sleep(1.5)
-        if mode == "json":
-            self._json({"choices": [{"message": {"role": "assistant", "content": "Whole answer [1]."}}]})
-            return
-        self.send_response(200)
-        self.send_header("Content-Type", "text/event-stream")
-        self.end_headers()
-        if mode == "garbage":
-            self.wfile.write(b"data: {not json\n\n")
-            return
-        if mode == "stall":
-            self._event({"choices": [{"delta": {"content": "Début"}}]})
-            time.sleep(1.5)
-            return
-        for piece in ["Le chủ thể ", "dữ liệu a le droit ", "de consentir [1]."]:
-            self._event({"choices": [{"index": 0, "delta": {"content": piece}}]})
-        self._event({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
-        self.wfile.write(b"data: [DONE]\n\n")
-
-    def _event(self, obj: dict) -> None:
-        self.wfile.write(b": keep-alive\n\n")
-        self.wfile.write(f"data: {json.dumps(obj, ensure_ascii=False)}\n\n".encode())
-        self.wfile.flush()
-
-    def _json(self, obj: dict) -> None:
-        data = json.dumps(obj).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+class _Handler(FakeLLM):
+    requests: ClassVar[list[dict[str, Any]]] = []
+    answer: ClassVar[list[str]] = ["Le chủ thể ", "dữ liệu a le droit ", "de consentir [1]."]
+    keepalive = True
+    finish = True
 
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with serve(_Handler) as url:
+        yield url
 
 
 def test_streaming_answer(server: str) -> None:

@@ -4,16 +4,14 @@ local OpenAI-compatible HTTP server standing in for the language model."""
 
 from __future__ import annotations
 
-import contextlib
-import json
-import threading
-import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
+
+from rag.tests.fake_llm import FakeLLM as BaseFakeLLM
+from rag.tests.fake_llm import serve
 
 DECREE = """NGHỊ ĐỊNH
 Quy định về sáng kiến trong cơ quan nhà nước
@@ -93,52 +91,20 @@ def corpus(db: Any, own_index: None) -> dict[str, Any]:
 # --- a fake OpenAI-compatible server ---------------------------------------------------------
 
 
-class FakeLLM(BaseHTTPRequestHandler):
+class FakeLLM(BaseFakeLLM):
     """``/ok`` streams an answer citing [1]; ``/error`` answers HTTP 500; ``/slow`` sleeps
     longer than the test's timeout before answering."""
 
-    requests: list[dict[str, Any]] = []
-    answer = ["Theo văn bản, hội đồng ", "sáng kiến cấp tỉnh do Chủ tịch ", "UBND tỉnh thành lập [1]."]
+    requests: ClassVar[list[dict[str, Any]]] = []
+    answer: ClassVar[list[str]] = ["Theo văn bản, hội đồng ", "sáng kiến cấp tỉnh do Chủ tịch ",
+                                   "UBND tỉnh thành lập [1]."]
     sleep = 2.0
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-    def do_POST(self) -> None:  # noqa: N802
-        with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the client gave up (timeouts)
-            self._post()
-
-    def _post(self) -> None:
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        FakeLLM.requests.append({"path": self.path, "auth": self.headers.get("Authorization"), "body": body})
-        mode = self.path.split("/")[1]
-        if mode == "error":
-            self.send_response(500)
-            self.send_header("Content-Type", "application/json")
-            self.end_headers()
-            self.wfile.write(b'{"error": {"message": "model crashed"}}')
-            return
-        if mode == "slow":
-            time.sleep(FakeLLM.sleep)
-        self.send_response(200)
-        self.send_header("Content-Type", "text/event-stream")
-        self.end_headers()
-        for piece in FakeLLM.answer:
-            self.wfile.write(f"data: {json.dumps({'choices': [{'index': 0, 'delta': {'content': piece}}]})}\n\n"
-                             .encode())
-            self.wfile.flush()
-        self.wfile.write(b"data: [DONE]\n\n")
 
 
 @pytest.fixture(scope="session")
 def llm_server() -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), FakeLLM)
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    with serve(FakeLLM) as url:
+        yield url
 
 
 @pytest.fixture

@@ -20,33 +20,7 @@ from dxnet.documents.models import Document, DocumentKind
 from rag.embed import Embedder
 from rag.hybrid import HybridIndex
 
-DECREE = """NGHỊ ĐỊNH
-Quy định về sáng kiến trong cơ quan nhà nước
-
-Chương I
-QUY ĐỊNH CHUNG
-
-Điều 1. Phạm vi điều chỉnh
-Nghị định này quy định về công nhận sáng kiến, chế độ thù lao cho tác giả sáng kiến và hội đồng xét duyệt.
-
-Điều 2. Đối tượng áp dụng
-1. Cán bộ, công chức, viên chức của cơ quan nhà nước.
-2. Tổ chức, cá nhân có sáng kiến được áp dụng tại cơ quan nhà nước.
-
-Chương II
-CÔNG NHẬN SÁNG KIẾN
-
-Điều 5. Hội đồng sáng kiến
-Hội đồng sáng kiến cấp tỉnh do Chủ tịch Ủy ban nhân dân tỉnh thành lập, gồm từ năm đến chín thành viên.
-"""
-
-
-def make_document(slug: str, text: str, *, audience: str = "VN", owner: str | None = None, **fields: Any) -> Document:
-    from dxnet.network.models import Unit
-
-    return Document.objects.create(
-        slug=slug, title=fields.pop("title", slug), text=text, owner=Unit.objects.get(code=owner or audience),
-        audience=Unit.objects.get(code=audience), **fields)
+from .chatkit import DECREE, make_document
 
 
 def index_now(document: Document) -> IndexJob:

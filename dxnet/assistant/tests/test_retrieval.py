@@ -12,7 +12,8 @@ import pytest
 from dxnet.assistant import retrieval
 from dxnet.assistant.models import Passage
 from dxnet.assistant.retrieval import Filters
-from dxnet.assistant.tests.test_indexing import DECREE, index_now, make_document
+from dxnet.assistant.tests.chatkit import DECREE, make_document
+from dxnet.assistant.tests.test_indexing import index_now
 from dxnet.documents.models import Document, DocumentKind
 from rag.answer import Hit, answer
 

@@ -14,7 +14,7 @@ from django.db import connection, transaction
 
 from dxnet.assistant import indexing, retrieval
 from dxnet.assistant.models import IndexJob, IndexState, Passage
-from dxnet.assistant.tests.test_indexing import DECREE, make_document
+from dxnet.assistant.tests.chatkit import DECREE, make_document
 
 
 def _database_url() -> str:
