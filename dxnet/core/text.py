@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-import unicodedata
+
+from rag.text import fold as rag_fold
 
 _SPACES = re.compile(r"\s+")
 
 
 def fold(text: str) -> str:
-    """Lower-case, strip accents (đ → d) and collapse spaces: "Đắk Lắk" → "dak lak"."""
-    text = unicodedata.normalize("NFD", text.replace("Đ", "D").replace("đ", "d"))
-    text = "".join(ch for ch in text if unicodedata.category(ch) != "Mn")
-    return _SPACES.sub(" ", text).strip().lower()
+    """Lower-case, strip accents (đ → d) and collapse spaces: "Đắk Lắk" → "dak lak". The accents
+    are removed by the assistant's own folding (Latin letters only: Hindi keeps its vowel signs),
+    so search, import matching and retrieval fold alike."""
+    return _SPACES.sub(" ", rag_fold(text)).strip().lower()

@@ -10,7 +10,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from dxnet.core import access
-from dxnet.network.models import Unit, UnitType
+from dxnet.network.models import Unit
+from dxnet.network.selectors import acting_units
 
 from .extraction import ACCEPT, MAX_BYTES
 from .models import Document, DocumentKind, DocumentLanguage
@@ -21,19 +22,8 @@ MAX_OPTIONS = 400
 
 
 def publishing_units(user: Any) -> list[Unit]:
-    """The units in whose name, and to whose officials, ``user`` may publish: the subtrees of
-    ``access.top_units(user, "create", Document)`` (communes left out when the list is long —
-    their code is still accepted)."""
-    tops = access.top_units(user, "create", Document)
-    if not tops:
-        return []
-    qs = Unit.objects.current().none()
-    for top in tops:
-        qs = qs | Unit.objects.current().subtree_of(top)
-    qs = qs.distinct().order_by("path")
-    if qs.count() > MAX_OPTIONS:
-        qs = qs.exclude(unit_type__in=[UnitType.COMMUNE, UnitType.TEAM, UnitType.DISTRICT])
-    return list(qs[:MAX_OPTIONS * 2])
+    """The units in whose name, and to whose officials, ``user`` may publish."""
+    return acting_units(actor=user, action="create", model=Document, limit=MAX_OPTIONS)
 
 
 class DocumentForm(forms.Form):

@@ -12,7 +12,7 @@ from django.utils import timezone
 from dxnet.core import access
 from dxnet.core.text import fold
 
-from .models import Profile, RoleAssignment, Unit, UnitLineage
+from .models import Profile, RoleAssignment, Unit, UnitLineage, UnitType
 
 
 def unit_search(
@@ -108,3 +108,19 @@ def my_units(*, actor: Any) -> list[dict[str, Any]]:
     for entry in rows.values():
         entry["subtree_size"] = Unit.objects.current().subtree_of(entry["unit"]).count() - 1
     return list(rows.values())
+
+
+def acting_units(*, actor: Any, action: str, model: Any, limit: int = 400) -> list[Unit]:
+    """The units in force where ``actor`` may ``action`` (``model``'s policy): the subtrees of
+    ``access.top_units``, for a form's choice list. When there are more than ``limit``, communes,
+    teams and old districts are left out of the list (forms still accept their codes)."""
+    tops = access.top_units(actor, action, model)
+    if not tops:
+        return []
+    qs = Unit.objects.current().none()
+    for top in tops:
+        qs = qs | Unit.objects.current().subtree_of(top)
+    qs = qs.distinct().order_by("path")
+    if qs.count() > limit:
+        qs = qs.exclude(unit_type__in=[UnitType.COMMUNE, UnitType.TEAM, UnitType.DISTRICT])
+    return list(qs[:limit * 2])

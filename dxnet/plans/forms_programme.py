@@ -11,7 +11,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from dxnet.core import access
-from dxnet.network.models import Unit, UnitType
+from dxnet.network.models import Unit
+from dxnet.network.selectors import acting_units
 
 from .models import Programme
 
@@ -29,18 +30,8 @@ GUIDANCE_TYPES = {".pdf": (b"%PDF",), ".docx": (b"PK\x03\x04",), ".xlsx": (b"PK\
 
 
 def issuing_units(user: Any) -> list[Unit]:
-    """The units in whose name ``user`` may issue a programme: where the user may "change"
-    programmes, that is the subtrees of ``access.top_units``."""
-    tops = access.top_units(user, "change", Programme)
-    if not tops:
-        return []
-    qs = Unit.objects.current().none()
-    for top in tops:
-        qs = qs | Unit.objects.current().subtree_of(top)
-    qs = qs.distinct().order_by("path")
-    if qs.count() > MAX_OPTIONS:
-        qs = qs.exclude(unit_type__in=[UnitType.COMMUNE, UnitType.TEAM, UnitType.DISTRICT])
-    return list(qs[:MAX_OPTIONS * 2])
+    """The units in whose name ``user`` may issue a programme (where it may "change" programmes)."""
+    return acting_units(actor=user, action="change", model=Programme, limit=MAX_OPTIONS)
 
 
 class ProgrammeForm(forms.Form):
