@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 from playwright.sync_api import Page
 
 from dxnet.network.demo import DEMO_PASSWORD
@@ -41,7 +42,9 @@ def test_main_pages_have_no_serious_accessibility_violations(page: Page, live: A
     page.get_by_label("Mật khẩu").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Đăng nhập").click()
     page.wait_for_url(f"{base}/")
-    for path in ["/", "/units/24133/people/", "/account/tokens/"]:
+    call_command("load_demo_documents", verbosity=0)
+    for path in ["/", "/units/24133/people/", "/account/tokens/", "/documents/", "/documents/?q=nghi+quyet+57",
+                 "/documents/new/", "/documents/nq-57-tw-2024/?from=1000&to=1200#passage", "/assistant/"]:
         page.goto(base + path)
         page.wait_for_load_state("networkidle")
         found[path] = violations(page)
