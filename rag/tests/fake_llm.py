@@ -22,7 +22,7 @@ class FakeLLM(BaseHTTPRequestHandler):
     answer: ClassVar[list[str]] = ["Answer ", "citing ", "[1]."]
     sleep: ClassVar[float] = 1.5
     keepalive: ClassVar[bool] = False  # SSE comment lines between events, as real servers send
-    finish: ClassVar[bool] = False  # a last event with finish_reason "stop"
+    finish_event: ClassVar[bool] = False  # a last event with finish_reason "stop"
 
     def log_message(self, *args: object) -> None:  # keep the test output clean
         pass
@@ -59,7 +59,7 @@ class FakeLLM(BaseHTTPRequestHandler):
             return
         for piece in cls.answer:
             self._event({"choices": [{"index": 0, "delta": {"content": piece}}]})
-        if cls.finish:
+        if cls.finish_event:
             self._event({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
         self.wfile.write(b"data: [DONE]\n\n")
 

@@ -22,7 +22,7 @@ class _Handler(FakeLLM):
     requests: ClassVar[list[dict[str, Any]]] = []
     answer: ClassVar[list[str]] = ["Le chủ thể ", "dữ liệu a le droit ", "de consentir [1]."]
     keepalive = True
-    finish = True
+    finish_event = True
 
 
 @pytest.fixture(scope="module")
