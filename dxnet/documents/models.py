@@ -13,6 +13,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from dxnet.network.models import Unit
 
@@ -24,7 +25,7 @@ class DocumentKind(models.TextChoices):
     DECISION = "decision", _("Decision")
     DIRECTIVE = "directive", _("Directive")
     CIRCULAR = "circular", _("Circular")
-    PROGRAMME = "programme", _("Programme")
+    PROGRAMME = "programme", pgettext_lazy("document type", "Programme")
     PLAN = "plan", _("Plan")
     OFFICIAL_LETTER = "official_letter", _("Official letter")
     GUIDANCE = "guidance", _("Guidance")
