@@ -17,6 +17,7 @@ better, not whether any is good. The thresholds below are named so the evaluatio
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -28,6 +29,8 @@ from django.urls import NoReverseMatch, reverse
 from rag.answer import LANGS, Answer, Citation, Hit, answer, detect_language
 
 from . import retrieval
+
+logger = logging.getLogger(__name__)
 
 # --- thresholds (tuned on eval/assistant-dev.jsonl; see bench/RESULTS.md) ----------------------
 
@@ -58,6 +61,13 @@ _LLM_FAILED = {
     "en": "The language model could not answer ({why}). Below is the answer extracted from the documents.",
     "fr": "Le modèle de langue n'a pas pu répondre ({why}). Voici la réponse extraite des documents.",
     "hi": "भाषा मॉडल उत्तर नहीं दे सका ({why})। नीचे दस्तावेज़ों से निकाला गया उत्तर है।",
+}
+# The reason shown to the asker is generic (the server's address and error body stay in the log).
+_LLM_REASONS = {
+    "server": {"vi": "lỗi máy chủ", "en": "server error", "fr": "erreur du serveur", "hi": "सर्वर त्रुटि"},
+    "timeout": {"vi": "quá thời gian chờ", "en": "timed out", "fr": "délai dépassé", "hi": "समय सीमा समाप्त"},
+    "invalid": {"vi": "câu trả lời không hợp lệ", "en": "invalid answer", "fr": "réponse invalide",
+                "hi": "अमान्य उत्तर"},
 }
 _SOURCES = {"vi": "Nguồn", "en": "Sources", "fr": "Sources", "hi": "स्रोत"}
 
@@ -213,8 +223,22 @@ def cited_numbers(text: str) -> list[int]:
     return seen
 
 
-def llm_failed_notice(lang: str, why: str) -> str:
-    return _LLM_FAILED.get(lang, _LLM_FAILED["en"]).format(why=why)
+def llm_failure_kind(error: Exception | str) -> str:
+    """``"timeout"``, ``"invalid"`` (the server answered something unusable) or ``"server"``."""
+    text = str(error).lower()
+    if "within" in text or "timeout" in text or "timed out" in text:
+        return "timeout"
+    if any(w in text for w in ("empty answer", "malformed", "unexpected")):
+        return "invalid"
+    return "server"
+
+
+def llm_failed_notice(lang: str, error: Exception | str) -> str:
+    """What the asker reads when the language model failed: a generic reason in their language;
+    the detail (server address, error body) goes to the log only."""
+    logger.warning("language model failed: %s", error)
+    reasons = _LLM_REASONS[llm_failure_kind(error)]
+    return _LLM_FAILED.get(lang, _LLM_FAILED["en"]).format(why=reasons.get(lang, reasons["en"]))
 
 
 def stream_llm(*, response: Response, question: str, temperature: float | None = None,

@@ -94,7 +94,7 @@ def _answer(actor: Any, question: str, body: ChatRequest) -> tuple[answering.Res
             cites = _cited(response, text)
             return response, _with_sources(text.strip(), cites, response.lang), cites
         except LLMError as exc:
-            notice = answering.llm_failed_notice(response.lang, str(exc))
+            notice = answering.llm_failed_notice(response.lang, exc)
             cites = response.citations()
             return response, notice + "\n\n" + response.as_text(), cites
     return response, response.as_text(), response.citations()
@@ -164,7 +164,7 @@ def _sse(actor: Any, question: str, body: ChatRequest, cid: str, created: int) -
             yield chunk({"content": "\n\n" + answering.sources_text(cites, response.lang)})
         except LLMError as exc:
             cites = response.citations()
-            notice = answering.llm_failed_notice(response.lang, str(exc))
+            notice = answering.llm_failed_notice(response.lang, exc)
             yield chunk({"content": ("\n\n" if pieces else "") + notice + "\n\n" + response.as_text()})
     else:
         cites = response.citations()

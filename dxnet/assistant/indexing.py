@@ -154,6 +154,10 @@ def run_job(job_id: int, *, progress: Callable[[str], None] | None = None) -> Ou
     began = time.monotonic()
     outcome = Outcome()
     with build_lock():
+        # Another job may have superseded this one while it waited for the lock: read it again.
+        job.status = IndexJob.objects.filter(pk=job.pk).values_list("status", flat=True).first() or ""
+        if job.status not in (IndexJob.Status.QUEUED, IndexJob.Status.RUNNING):
+            return Outcome(status=job.status)
         job.status, job.started_at, job.done, job.total, job.error = (
             IndexJob.Status.RUNNING, timezone.now(), 0, 0, "")
         job.save(update_fields=["status", "started_at", "done", "total", "error"])
@@ -196,9 +200,15 @@ def _run(job: IndexJob, outcome: Outcome, progress: Callable[[str], None] | None
     elif job.document_id is None:  # a deleted document: its passages went with it
         documents, stale = [], []
     else:
-        document = Document.objects.get(pk=job.document_id)
-        published = document.status == Document.Status.PUBLISHED and job.action == IndexJob.Action.INDEX
-        documents, stale = ([document], []) if published else ([], [document.pk])
+        # The document as it is NOW decides, not the job's action: withdrawn then restored before
+        # the worker ran, the REMOVE job indexes it (and supersedes the INDEX job queued after it).
+        document = Document.objects.filter(pk=job.document_id).first()
+        if document is None:
+            documents, stale = [], []
+        elif document.status == Document.Status.PUBLISHED:
+            documents, stale = [document], []
+        else:
+            documents, stale = [], [document.pk]
     chunked = []
     for n, document in enumerate(documents, start=1):
         item = _chunk(document)

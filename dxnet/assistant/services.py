@@ -116,7 +116,7 @@ def _answer(*, actor: Any, conversation: Conversation, question: str, filters: r
         text = "".join(answering.stream_llm(response=response, question=question))
     except LLMError as exc:
         return _extractive(response, conversation, mode=Message.Mode.FALLBACK,
-                           notice=answering.llm_failed_notice(response.lang, str(exc)))
+                           notice=answering.llm_failed_notice(response.lang, exc))
     return _generated(response, conversation, text)
 
 
@@ -164,12 +164,40 @@ class Stream:
                 pieces.append(piece)
                 yield piece
         except LLMError as exc:
-            notice = answering.llm_failed_notice(response.lang, str(exc))
+            notice = answering.llm_failed_notice(response.lang, exc)
             self.message = _extractive(response, conversation, mode=Message.Mode.FALLBACK, notice=notice)
             # what was shown so far is dropped by the page when it swaps in the stored answer
             yield "\n\n" + notice
             return
         self.message = _generated(response, conversation, "".join(pieces))
+
+
+# --- what a stored answer may still show ---------------------------------------------------------
+
+
+def _cited_documents(msg: Message) -> set[Any]:
+    return {c.get("document") for c in msg.citations or []}
+
+
+def screen_answers(viewer: Any, answers: list[Message | None]) -> list[Message | None]:
+    """Check stored answers against what ``viewer`` may read NOW (one query for them all): a
+    citation of a document since withdrawn, deleted or taken out of the viewer's scope is dropped
+    from the message (in memory only, never saved) and ``access_note`` is set; a generated answer
+    whose citations are not all still readable loses its text too (it may repeat the passage)."""
+    present = [m for m in answers if m is not None and m.role == Message.Role.ASSISTANT]
+    if not present:
+        return answers
+    allowed = retrieval.allowed_documents(viewer) if viewer is not None and getattr(
+        viewer, "is_authenticated", False) else set()
+    for m in present:
+        m.access_note = False  # type: ignore[attr-defined]
+        if _cited_documents(m) <= allowed:
+            continue
+        m.access_note = True  # type: ignore[attr-defined]
+        m.citations = [c for c in m.citations or [] if c.get("document") in allowed]
+        if m.mode == Message.Mode.LLM:
+            m.text = ""
+    return answers
 
 
 # --- feedback ----------------------------------------------------------------------------------
@@ -229,6 +257,10 @@ def feedback_export_csv(*, actor: Any) -> bytes:
     """The feedback on the assistant's answers as CSV (UTF-8 with a BOM, so that Excel shows the
     Vietnamese correctly): administrators only, audited."""
     rows = list(feedback_for(actor))
+    # An answer quotes its documents: the exporter sees it only when they may read every one
+    # (one query for the whole export), else the text is hidden and the other citations dropped.
+    allowed = retrieval.allowed_documents(actor)
+    hidden = _("[hidden: outside your scope]")
     out = io.StringIO()
     w = csv.writer(out)
     w.writerow([_("Date"), _("User"), _("Unit"), _("Question"), _("Answer"), _("Mode"), _("Rating"), _("Reason"),
@@ -237,17 +269,18 @@ def feedback_export_csv(*, actor: Any) -> bytes:
         msg = fb.message
         q = question_of(msg)
         unit = _unit_of(fb.user)
+        readable = _cited_documents(msg) <= allowed
         cited = []
         for c in msg.citations or []:
             name = c.get("number") or c.get("slug") or ""
-            if name and name not in cited:
+            if name and name not in cited and c.get("document") in allowed:
                 cited.append(name)
         w.writerow([
             timezone.localtime(fb.updated_at).strftime("%Y-%m-%d %H:%M"),
             fb.user.get_username(),
             unit.name if unit is not None else "",
             q.text if q is not None else "",
-            msg.text,
+            msg.text if readable else hidden,
             msg.get_mode_display(),
             fb.get_rating_display(),
             fb.get_reason_display() if fb.reason else "",

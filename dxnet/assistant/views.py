@@ -58,6 +58,7 @@ def _exchanges(conv: Conversation, user: Any) -> list[dict[str, Any]]:
         elif out and out[-1]["answer"] is None:
             out[-1]["answer"] = m
             out[-1]["feedback"] = feedback.get(m.pk)
+    services.screen_answers(user, [e["answer"] for e in out])
     return out
 
 
@@ -136,6 +137,7 @@ def ask(request: HttpRequest) -> HttpResponse:
                        "conversation": conv, "created": created, "reasons": Feedback.Reason.choices}
         else:
             answer = services.question_ask(actor=request.user, conversation=conv, question=question, filters=filters)
+            services.screen_answers(request.user, [answer])
             if not request.htmx:
                 return redirect(reverse("assistant:conversation", args=[conv.pk]) + f"#m{answer.pk}")
             context = {"exchange": {"question": services.question_of(answer), "answer": answer},
@@ -184,7 +186,12 @@ def stream(request: HttpRequest, pk: int) -> HttpResponse:
     question = services.pending_question(actor=request.user, message=_message(request, pk))
     form = AskForm({"question": question.text, **{k: request.GET.getlist(k) if k == "kind" else request.GET.get(k, "")
                                                    for k in ("kind", "issuer", "signed_from", "signed_to")}})
-    filters = form.filters() if form.is_valid() else None
+    if not form.is_valid():
+        # never answer unfiltered what was asked with filters: the errors, like the ask form's
+        response = render(request, "assistant/partials/ask_errors.html", {"form": form}, status=422)
+        response["Cache-Control"] = "no-store"
+        return response
+    filters = form.filters()
     pieces = services.Stream(actor=request.user, question=question, filters=filters)
     response = StreamingHttpResponse(iter(pieces), content_type="text/plain; charset=utf-8")
     response["Cache-Control"] = "no-store"
@@ -202,6 +209,7 @@ def message(request: HttpRequest, pk: int) -> HttpResponse:
     answer = services.answer_of(question)
     if answer is None:
         raise Http404
+    services.screen_answers(request.user, [answer])
     fb = Feedback.objects.filter(message=answer, user=request.user).first()
     return render(request, "assistant/partials/answer.html",
                   {"m": answer, "feedback": fb, "reasons": Feedback.Reason.choices})

@@ -1,6 +1,7 @@
 """The index page (/assistant/index/) for administrators: what the assistant searches (the
 current build's figures), the recent indexing jobs with their progress (polled every 2 s while
-one is queued or running) and a button that queues a full rebuild. Anyone else gets a 404."""
+one is queued or running) and a button that queues a full rebuild. Superusers and national
+administrators only (the administrator role on the root unit); anyone else gets a 404."""
 
 from __future__ import annotations
 
@@ -23,14 +24,15 @@ ACTIVE = (IndexJob.Status.QUEUED, IndexJob.Status.RUNNING)
 
 
 def is_index_admin(user: object) -> bool:
-    """Superusers and whoever holds the administrator role somewhere."""
+    """Superusers and national administrators (the administrator role on the root unit): the
+    page lists every job (who queued it, raw errors) and rebuilds the index for the whole country."""
     if not getattr(user, "is_authenticated", False):
         return False
     if getattr(user, "is_superuser", False):
         return True
     from dxnet.network.models import RoleAssignment
 
-    return RoleAssignment.objects.active().filter(user=user, role="admin").exists()
+    return RoleAssignment.objects.active().filter(user=user, role="admin", unit__parent__isnull=True).exists()
 
 
 def _require_admin(request: HttpRequest) -> None:

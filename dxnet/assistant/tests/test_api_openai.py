@@ -120,5 +120,6 @@ def test_with_a_language_model_the_generated_answer_and_its_fallback(corpus: dic
     llm("error")
     data = _post(_client(cast, "xa.eakar"), body).json()
     content = data["choices"][0]["message"]["content"]
-    assert content.startswith("Mô hình ngôn ngữ không trả lời được") and "HTTP 500" in content
+    assert content.startswith("Mô hình ngôn ngữ không trả lời được (lỗi máy chủ)")
+    assert "HTTP 500" not in content and "/error/v1" not in content  # the detail is logged, not shown
     assert any("Chủ tịch Ủy ban nhân dân tỉnh thành lập" in c["text"] for c in data["citations"])

@@ -115,3 +115,56 @@ def test_filters_narrow_the_documents_searched(corpus: dict, cast: Any) -> None:
     assert answer.citations and {c["slug"] for c in answer.citations} == {"kh-thu-nghiem-daklak"}
     bad = client.post(ASK, {"question": "kinh phí", "signed_from": "2026-05-01", "signed_to": "2026-01-01"})
     assert bad.status_code == 422
+
+
+def _withdraw(document: Any) -> None:
+    """The documents service withdraws it; the worker's REMOVE job runs here."""
+    from dxnet.assistant import indexing
+    from dxnet.assistant.models import IndexJob
+    from dxnet.documents import services as documents
+
+    documents.document_withdraw(actor=None, document=document)
+    for job in IndexJob.objects.filter(document=document, status=IndexJob.Status.QUEUED):
+        assert indexing.run_job(job.pk).status == IndexJob.Status.DONE
+
+
+def test_a_withdrawn_document_disappears_from_old_answers(corpus: dict, cast: Any) -> None:
+    client = cast.client("xa.eakar")
+    client.post(ASK, {"question": SECRET_Q})
+    answer = Message.objects.get(role="assistant")
+    question = Message.objects.get(role="user")
+    url = reverse("assistant:conversation", args=[answer.conversation_id])
+    before = client.get(url).content.decode().replace(SECRET_Q, "")
+    assert SECRET in before and 'data-testid="access-note"' not in before
+    _withdraw(corpus["daklak"])
+    for page in (client.get(url), client.get(reverse("assistant:message", args=[question.pk]))):
+        html = page.content.decode().replace(SECRET_Q, "")
+        assert page.status_code == 200
+        assert SECRET not in html and "kh-thu-nghiem-daklak" not in html
+        assert 'data-testid="access-note"' in html  # "A document this answer cited was withdrawn…"
+    answer.refresh_from_db()
+    assert any(SECRET in c["text"] for c in answer.citations)  # the stored message is left as it was
+
+
+def test_a_generated_answer_citing_a_withdrawn_document_loses_its_text(corpus: dict, cast: Any) -> None:
+    from dxnet.assistant import answering
+
+    user = cast.user("xa.eakar")
+    conv = Conversation.objects.create(user=user, title=SECRET_Q)
+    q = Message.objects.create(conversation=conv, role="user", text=SECRET_Q, lang="vi")
+    daklak, decree = corpus["daklak"], corpus["decree"]
+    cite = {"n": 1, "passage": None, "document": daklak.pk, "slug": daklak.slug, "title": daklak.title,
+            "number": daklak.number, "heading": "", "start": 0, "end": 10, "text": f"mã {SECRET}",
+            "url": answering.document_url(daklak.slug, 0, 10)}
+    other = {**cite, "n": 2, "document": decree.pk, "slug": decree.slug, "title": decree.title,
+             "number": decree.number, "text": "Hội đồng sáng kiến cấp tỉnh"}
+    Message.objects.create(conversation=conv, role="assistant", mode="llm", lang="vi",
+                           text=f"Kế hoạch mang mã {SECRET} [1], theo nghị định [2].", citations=[cite, other])
+    client = cast.client("xa.eakar")
+    html = client.get(reverse("assistant:message", args=[q.pk])).content.decode()
+    assert SECRET in html and 'data-testid="access-note"' not in html
+    _withdraw(daklak)
+    html = client.get(reverse("assistant:message", args=[q.pk])).content.decode()
+    assert SECRET not in html and 'data-testid="answer-text"' not in html
+    assert 'data-testid="access-note"' in html
+    assert "Hội đồng sáng kiến cấp tỉnh" in html  # the citation still readable is kept

@@ -22,10 +22,16 @@ CITATION = {"n": 1, "passage": None, "document": 1, "slug": "nq-57-tw-2024", "ti
 
 
 def exchange(user: Any) -> tuple[Message, Message]:
+    from dxnet.assistant.tests.chatkit import make_document
+    from dxnet.documents.models import Document
+
+    # the cited document exists and is published to the whole country (the export checks it)
+    doc = Document.objects.filter(slug=CITATION["slug"]).first() or make_document(
+        CITATION["slug"], "Đến năm 2030…", title=CITATION["title"], number=CITATION["number"])
     conv = Conversation.objects.create(user=user, title=QUESTION)
     q = Message.objects.create(conversation=conv, role="user", text=QUESTION, lang="vi")
     a = Message.objects.create(conversation=conv, role="assistant", text=ANSWER, lang="vi", mode="extractive",
-                               citations=[CITATION])
+                               citations=[{**CITATION, "document": doc.pk}])
     return q, a
 
 
@@ -92,3 +98,31 @@ def test_a_provincial_administrator_exports_the_feedback_of_their_province(db: A
     RoleAssignment.objects.create(user=admin66, unit=unit("66"), role="admin", starts_on=dt.date(2025, 7, 1))
     rows = _rows(services.feedback_export_csv(actor=admin66))[1:]
     assert [r[1] for r in rows] == ["xa.eakar"]
+
+
+def test_the_export_hides_answers_citing_documents_the_exporter_may_not_read(db: Any, cast: Any, unit: Any) -> None:
+    from dxnet.assistant.tests.chatkit import make_document
+    from dxnet.network.models import RoleAssignment
+
+    secret = "Bí mật cấp bộ: mã KHCN-2026-XYZ"
+    ministry = make_document("ke-hoach-bo", f"Kế hoạch nội bộ.\n{secret}", audience="BKHCN", number="7/KH-BKHCN")
+    asker = cast.user("xa.eakar")
+    RoleAssignment.objects.create(user=asker, unit=unit("BKHCN"), role="reporter", starts_on=dt.date(2025, 1, 1))
+    conv = Conversation.objects.create(user=asker, title=QUESTION)
+    Message.objects.create(conversation=conv, role="user", text=QUESTION, lang="vi")
+    a = Message.objects.create(conversation=conv, role="assistant", text=f"Theo các văn bản:\n{secret} [1]",
+                               lang="vi", mode="extractive",
+                               citations=[{**CITATION, "document": ministry.pk, "slug": ministry.slug,
+                                           "number": ministry.number, "text": secret}])
+    services.feedback_give(actor=asker, message=a, rating="up")
+    snv = cast.user("snv.daklak")
+    RoleAssignment.objects.create(user=snv, unit=unit("66"), role="admin", starts_on=dt.date(2025, 1, 1))
+    from django.utils import translation
+
+    with translation.override("en"):
+        data = services.feedback_export_csv(actor=cast.user("snv.daklak")).decode("utf-8-sig")
+    assert "xa.eakar" in data  # the row is there (feedback of their province)
+    assert secret not in data and "KHCN-2026-XYZ" not in data and "7/KH-BKHCN" not in data
+    assert "[hidden: outside your scope]" in data
+    data = services.feedback_export_csv(actor=cast.user("admin")).decode("utf-8-sig")
+    assert secret in data and "7/KH-BKHCN" in data

@@ -370,6 +370,17 @@ def test_index_page_is_for_administrators(db: Any, cast: Any) -> None:
         assert cast.client(who).get(url).status_code == 404
         assert cast.client(who).post(reverse("assistant:index_rebuild")).status_code == 404
     assert cast.client(None).get(url).status_code == 302  # to the sign-in page
+    from dxnet.network.models import RoleAssignment, Unit
+
+    # an administrator of a province (or a commune) does not see the country's jobs
+    RoleAssignment.objects.create(user=cast.user("snv.daklak"), unit=Unit.objects.get(code="66"), role="admin",
+                                  starts_on=dt.date(2020, 1, 1))
+    assert cast.client("snv.daklak").get(url).status_code == 404
+    assert cast.client("snv.daklak").post(reverse("assistant:index_rebuild")).status_code == 404
+    # a national administrator (admin on the root unit) who is not a superuser does
+    RoleAssignment.objects.create(user=cast.user("px.hoankiem"), unit=Unit.objects.get(code="VN"),
+                                  role="admin", starts_on=dt.date(2020, 1, 1))
+    assert cast.client("px.hoankiem").get(url).status_code == 200
     page = cast.client("admin").get(url)
     assert page.status_code == 200
     assert b'data-testid="index-empty"' in page.content
@@ -417,3 +428,46 @@ def test_embedding_cache_shards_are_merged_and_shared(empty_cache: Path, monkeyp
     assert embedcache.ensure(["h3", "new"], ["x", "y"], embed=lambda t: calls.append(t) or rng.normal(
         size=(len(t), 384))) == (1, 1)
     assert calls == [["y"]]
+
+
+def test_withdrawn_then_restored_before_the_worker_ran_stays_searchable(db: Any) -> None:
+    doc = make_document("nd-sang-kien", DECREE)
+    index_now(doc)
+    doc.status = Document.Status.WITHDRAWN
+    doc.save()
+    remove = indexing.document_changed(document_id=doc.pk)
+    doc.status = Document.Status.PUBLISHED
+    doc.save()
+    index = indexing.document_changed(document_id=doc.pk)
+    assert (remove.action, index.action) == (IndexJob.Action.REMOVE, IndexJob.Action.INDEX)
+    for job in (remove, index):  # the worker, in order
+        indexing.run_job(job.pk)
+    remove.refresh_from_db()
+    index.refresh_from_db()
+    assert (remove.status, index.status) == (IndexJob.Status.DONE, IndexJob.Status.DONE)
+    assert Passage.objects.filter(document=doc).exists()
+    hits = retrieval.search(actor=None, query="hội đồng sáng kiến cấp tỉnh", mode="bm25")
+    assert hits and hits[0].passage.document_id == doc.pk
+
+
+def test_a_job_superseded_while_it_waited_for_the_lock_does_not_run(db: Any,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    doc = make_document("nd-sang-kien", DECREE)
+    job = indexing.document_changed(document_id=doc.pk)
+    original = indexing.build_lock
+    ran = []
+
+    import contextlib
+
+    @contextlib.contextmanager
+    def lock() -> Any:
+        with original():
+            # while this job waited, another one finished and settled it
+            IndexJob.objects.filter(pk=job.pk).update(status=IndexJob.Status.DONE)
+            yield
+
+    monkeypatch.setattr(indexing, "build_lock", lock)
+    monkeypatch.setattr(indexing, "_run", lambda *a: ran.append(a))
+    outcome = indexing.run_job(job.pk)
+    assert outcome.status == IndexJob.Status.DONE and ran == []
+    assert not IndexState.objects.exists()

@@ -63,12 +63,15 @@ def test_without_javascript_the_generated_answer_is_stored_at_once(corpus: dict,
     assert answer.mode == Message.Mode.LLM and answer.citations
 
 
-def test_a_server_error_falls_back_to_the_extractive_answer(corpus: dict, cast: Any, llm: Any) -> None:
+def test_a_server_error_falls_back_to_the_extractive_answer(corpus: dict, cast: Any, llm: Any,
+                                                             caplog: Any) -> None:
     llm("error")
     client = cast.client("xa.eakar")
     streamed = _stream(client, client.post(ASK, {"question": COUNCIL_Q}, HTTP_HX_REQUEST="true").content.decode())
     answer = Message.objects.get(role="assistant")
-    assert answer.mode == Message.Mode.FALLBACK and "HTTP 500" in answer.notice
+    assert answer.mode == Message.Mode.FALLBACK and "(lỗi máy chủ)" in answer.notice
+    assert "HTTP 500" not in answer.notice and "/error/v1" not in answer.notice  # no internal detail
+    assert any("HTTP 500" in r.getMessage() and r.levelname == "WARNING" for r in caplog.records)  # but logged
     assert answer.notice.startswith("Mô hình ngôn ngữ không trả lời được")  # in the question's language
     assert answer.notice in streamed
     assert any("Chủ tịch Ủy ban nhân dân tỉnh thành lập" in c["text"] for c in answer.citations)
@@ -81,7 +84,8 @@ def test_a_timeout_falls_back_to_the_extractive_answer(corpus: dict, cast: Any, 
     llm("slow", timeout=0.3)  # the server sleeps FakeLLM.sleep seconds before answering
     cast.client("xa.eakar").post(ASK, {"question": COUNCIL_Q})
     answer = Message.objects.get(role="assistant")
-    assert answer.mode == Message.Mode.FALLBACK and "0.3 s" in answer.notice
+    assert answer.mode == Message.Mode.FALLBACK and "(quá thời gian chờ)" in answer.notice
+    assert "0.3 s" not in answer.notice and "127.0.0.1" not in answer.notice
     assert answer.citations and not answer.abstained
 
 
@@ -91,3 +95,21 @@ def test_an_unanswerable_question_does_not_reach_the_model(corpus: dict, cast: A
     answer = Message.objects.get(role="assistant")
     assert answer.abstained and answer.mode == Message.Mode.EXTRACTIVE and answer.citations
     assert requests == []
+
+
+def test_the_stream_refuses_invalid_filters_instead_of_answering_unfiltered(corpus: dict, cast: Any,
+                                                                             llm: Any) -> None:
+    requests = llm("ok")
+    client = cast.client("xa.eakar")
+    client.post(ASK, {"question": COUNCIL_Q}, HTTP_HX_REQUEST="true")
+    q = Message.objects.get(role="user")
+    url = reverse("assistant:stream", args=[q.pk])
+    for bad in ({"signed_from": "31/02/2026"}, {"signed_from": "2026-05-01", "signed_to": "2026-01-01"},
+                {"kind": "not-a-kind"}):
+        response = client.get(url, bad)
+        assert response.status_code == 422 and not response.streaming, bad
+        assert 'data-testid="ask-errors"' in response.content.decode()
+    assert requests == [] and not Message.objects.filter(role="assistant").exists()  # nothing answered
+    response = client.get(url, {"signed_from": "2020-01-01"})  # a valid filter is answered
+    assert response.status_code == 200 and b"".join(response.streaming_content)
+    assert Message.objects.filter(role="assistant").exists()

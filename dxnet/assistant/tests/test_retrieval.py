@@ -70,6 +70,11 @@ def test_a_document_for_another_province_never_comes_back(corpus: dict[str, Docu
                 hits = retrieval.search(actor=hanoi, query=query, k=k, mode=mode)
                 assert not {h.passage.pk for h in hits} & daklak_ids, (mode, k, query)
                 assert all(h.passage.document.audience.code == "VN" for h in hits)
+        # The mask applies BEFORE ranking: with enough passages allowed, exactly k come back. (The
+        # search also drops disallowed hits after ranking; without the mask the Đắk Lắk passages
+        # would rank first for the exact phrase, be dropped there, and fewer than k would remain.)
+        for k in (1, 3):
+            assert len(retrieval.search(actor=hanoi, query=PHRASE, k=k, mode=mode)) == k, (mode, k)
         # restricting to the Đắk Lắk document by id does not open it either
         assert retrieval.search(actor=hanoi, query=PHRASE, mode=mode,
                                 filters=Filters(documents=(corpus["daklak"].pk,))) == []
