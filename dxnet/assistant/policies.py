@@ -2,9 +2,9 @@
 Conversations and feedback belong to their user; the feedback export is for administrators."""
 
 from dxnet.core import access
-from dxnet.documents.policies import MANAGERS, READERS
+from dxnet.documents.policies import MANAGERS, OWNER_READERS
 
 from .models import Passage
 
 access.register(Passage, unit_field="document__owner", audience_field="document__audience",
-                audience_actions={"view"}, actions={"view": READERS, "change": MANAGERS})
+                audience_actions={"view"}, actions={"view": OWNER_READERS, "change": MANAGERS})

@@ -15,7 +15,9 @@ READERS: dict[str, set[str]] = {
     "VN": {"admin", "bo.khcn", "ubnd.daklak", "snv.daklak", "px.buonmathuot", "xa.eakar", "px.hoankiem",
            "mttq.daklak"},
     "66": {"admin", "ubnd.daklak", "snv.daklak", "px.buonmathuot", "xa.eakar", "mttq.daklak"},
-    "24373": {"admin", "ubnd.daklak", "snv.daklak", "xa.eakar", "mttq.daklak"},
+    # the province's observer is not in commune 24373's subtree and observers are not staff: it does
+    # not read what is published to that commune alone (see the test below)
+    "24373": {"admin", "ubnd.daklak", "snv.daklak", "xa.eakar"},
     "01": {"admin", "px.hoankiem"},
     "BKHCN": {"admin", "bo.khcn"},
 }
@@ -39,6 +41,18 @@ def test_owner_staff_read_what_they_publish_to_a_narrower_audience(cast: Any, un
     qs = Document.objects.filter(pk=doc.pk)
     assert access.visible(cast.user("snv.daklak"), qs).exists()
     assert not access.visible(cast.user("px.buonmathuot"), qs).exists()
+
+
+@pytest.mark.django_db
+def test_observers_read_through_the_audience_only(cast: Any, unit: Any) -> None:
+    # mttq.daklak observes province 66: it reads what is published to the province (the audience
+    # covers it), not what the province publishes to commune 24373 (only the owner's STAFF read that).
+    to_commune = Document.objects.create(slug="to-commune", title="t", owner=unit("66"), audience=unit("24373"))
+    to_province = Document.objects.create(slug="to-province", title="t", owner=unit("24373"), audience=unit("66"))
+    observer = cast.user("mttq.daklak")
+    seen = set(access.visible(observer, Document.objects.filter(pk__in=[to_commune.pk, to_province.pk]))
+               .values_list("slug", flat=True))
+    assert seen == {"to-province"}
 
 
 @pytest.mark.django_db
