@@ -90,11 +90,12 @@ def _out(d: Document) -> dict[str, Any]:
 
 
 @router.get("/documents", response=DocumentPage)
-def document_list(request: HttpRequest, q: str = "", kind: str = "", language: str = "", page: int = 1,
-                  page_size: int = 20) -> dict[str, Any]:
-    """The documents the caller may read; ``q`` matches title, number, issuer and text with or without accents."""
+def document_list(request: HttpRequest, q: str = "", kind: str = "", language: str = "", year: int | None = None,
+                  page: int = 1, page_size: int = 20) -> dict[str, Any]:
+    """The documents the caller may read; ``q`` matches title, number, issuer and text with or without accents;
+    ``year`` is the year signed (ignored outside 1–9999)."""
     page_size = max(1, min(page_size, 100))
-    qs = selectors.document_list(actor=request.user, q=q[:200], kind=kind, language=language)
+    qs = selectors.document_list(actor=request.user, q=q[:200], kind=kind, language=language, year=year)
     count = qs.count()
     pages = max(1, -(-count // page_size))
     page = max(1, min(page, pages))

@@ -58,7 +58,7 @@ def document_list(*, actor: Any, q: str = "", kind: str = "", language: str = ""
         qs = qs.filter(language=language)
     if issuer:
         qs = qs.filter(issuer=issuer)
-    if year:
+    if year and 1 <= year <= 9999:  # a date's year; others would make the lookup's bounds fail
         qs = qs.filter(signed_on__year=year)
     # NULL dates last on both databases (PostgreSQL puts them first in a descending order).
     return qs.select_related("owner", "audience").order_by(F("signed_on").desc(nulls_last=True), "title", "pk")

@@ -40,11 +40,14 @@ def error_list(form: DocumentForm) -> list[str]:
     return out
 
 
-def _int(value: str | None) -> int | None:
+def _year(value: str | None) -> int | None:
+    """A year from the query string; anything else (not a number, or outside 1–9999, which a date
+    cannot hold) is ignored."""
     try:
-        return int(value) if value else None
+        year = int(value[:8]) if value and len(value) <= 8 else None
     except ValueError:
         return None
+    return year if year is not None and 1 <= year <= 9999 else None
 
 
 @login_required
@@ -53,7 +56,7 @@ def document_list(request: HttpRequest) -> HttpResponse:
     q = g.get("q", "").strip()[:200]
     filters = {"kind": g.get("kind", "") if g.get("kind", "") in DocumentKind.values else "",
                "language": g.get("language", "") if g.get("language", "") in DocumentLanguage.values else "",
-               "issuer": g.get("issuer", "").strip()[:255], "year": _int(g.get("year"))}
+               "issuer": g.get("issuer", "").strip()[:255], "year": _year(g.get("year"))}
     withdrawn = g.get("withdrawn") == "1"
     qs = selectors.document_list(actor=request.user, q=q, include_withdrawn=withdrawn, **filters)
     page = Paginator(qs, PAGE_SIZE).get_page(g.get("page"))

@@ -67,3 +67,21 @@ def test_reporter_cannot_upload(cast: Any, media: Path) -> None:
                                                                "file": SimpleUploadedFile("a.md", b"# A\n")})
     assert r.status_code == 422 and r.json()["error"]["fields"][0]["field"] == "owner"
     assert not Document.objects.exists()
+
+
+@pytest.mark.parametrize("year", ["-1", "10000", "99999999999999999999"])
+def test_a_year_out_of_range_is_ignored_on_the_page_and_the_api(cast: Any, corpus: dict[str, Any], year: str) -> None:
+    c = cast.client("xa.eakar")
+    everything = c.get("/api/documents", {"page_size": 100}).json()["count"]
+    page = c.get("/documents/", {"year": year})
+    assert page.status_code == 200 and "nq-57-tw-2024" in page.content.decode()
+    r = c.get("/api/documents", {"year": year, "page_size": 100})
+    assert r.status_code == 200 and r.json()["count"] == everything
+    for p in ("-1", "99999999999999999999"):
+        assert c.get("/documents/", {"year": year, "page": p}).status_code == 200
+        assert c.get("/api/documents", {"year": year, "page": p, "page_size": p}).status_code == 200
+    # a year in range still filters
+    signed = corpus["nq-57-tw-2024"].signed_on.year
+    same_year = c.get("/api/documents", {"year": signed, "page_size": 100}).json()
+    assert 0 < same_year["count"] < everything
+    assert all(d["signed_on"].startswith(str(signed)) for d in same_year["results"])
