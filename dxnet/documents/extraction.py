@@ -25,6 +25,11 @@ from django.utils.translation import gettext as _
 from dxnet.indicators.services import Rejected
 
 MAX_BYTES = 20 * 1024 * 1024
+# A DOCX is a zip: its members are inflated in memory, so what they inflate to is bounded too.
+MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
+MAX_RATIO = 200  # inflated / compressed, for members over RATIO_FROM bytes
+RATIO_FROM = 1024 * 1024
+MAX_PDF_PAGES = 2000
 
 MEDIA_TYPES = {
     ".pdf": "application/pdf",
@@ -152,6 +157,9 @@ def _pdf(name: str, content: bytes) -> tuple[str, str]:
             if not opened:
                 raise ExtractionError(_("“%(name)s” is a password-protected PDF: remove the protection and upload "
                                         "it again.") % {"name": name})
+        if len(reader.pages) > MAX_PDF_PAGES:
+            raise ExtractionError(_("“%(name)s” has %(pages)d pages; a document may have at most %(max)d pages.")
+                                  % {"name": name, "pages": len(reader.pages), "max": MAX_PDF_PAGES})
         pages = [page.extract_text() or "" for page in reader.pages]
         meta = reader.metadata
         title = str(meta.title or "") if meta is not None else ""
@@ -160,6 +168,8 @@ def _pdf(name: str, content: bytes) -> tuple[str, str]:
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError, RecursionError,
             zipfile.BadZipFile):
         raise ExtractionError(broken) from None
+    except MemoryError:
+        raise ExtractionError(_too_big(name)) from None
     text = tidy("\n\n".join(p.strip("\n") for p in pages)).strip("\n")
     if not text.strip():
         raise ExtractionError(_("“%(name)s” is a scanned PDF: no text to extract, OCR is not supported. Upload "
@@ -191,11 +201,33 @@ def table_rows(rows: list[list[str]]) -> list[str]:
     return out
 
 
+def _too_big(name: str) -> str:
+    return _("“%(name)s” expands to too much data to be read (it may be a compressed “bomb”).") % {"name": name}
+
+
+def _check_zip(name: str, content: bytes, damaged: str) -> None:
+    """Refuse a zip whose members would inflate to more than MAX_UNZIPPED_BYTES in all, or one
+    (over RATIO_FROM bytes) inflated more than MAX_RATIO times: read from the zip's directory,
+    nothing is inflated."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as z:
+            members = z.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError):
+        raise ExtractionError(damaged) from None
+    total = sum(m.file_size for m in members)
+    if total > MAX_UNZIPPED_BYTES or any(
+            m.file_size > RATIO_FROM and m.file_size > MAX_RATIO * max(1, m.compress_size) for m in members):
+        raise ExtractionError(_too_big(name))
+
+
 def _docx(name: str, content: bytes) -> tuple[str, str]:
     import docx
     from docx.opc.exceptions import PackageNotFoundError
     from docx.table import Table
 
+    damaged = _("“%(name)s” is not a readable DOCX file (it may be damaged, or be an old .doc "
+                "file: save it as .docx).") % {"name": name}
+    _check_zip(name, content, damaged)
     try:
         document = docx.Document(io.BytesIO(content))
         blocks: list[str] = []
@@ -232,12 +264,12 @@ def _docx(name: str, content: bytes) -> tuple[str, str]:
                 blocks.append(text)
         title = document.core_properties.title or heading
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, AttributeError, TypeError, OSError):
-        raise ExtractionError(_("“%(name)s” is not a readable DOCX file (it may be damaged, or be an old .doc "
-                                "file: save it as .docx).") % {"name": name}) from None
+        raise ExtractionError(damaged) from None
+    except MemoryError:
+        raise ExtractionError(_too_big(name)) from None
     except Exception as exc:  # lxml's XMLSyntaxError and friends: a damaged package all the same
         if type(exc).__module__.startswith(("lxml", "docx")):
-            raise ExtractionError(_("“%(name)s” is not a readable DOCX file (it may be damaged, or be an old .doc "
-                                    "file: save it as .docx).") % {"name": name}) from None
+            raise ExtractionError(damaged) from None
         raise
     return tidy("\n\n".join(blocks)) + "\n", title
 
@@ -367,6 +399,9 @@ _CHARSET = re.compile(rb"<meta[^>]+charset=[\"']?([A-Za-z0-9_.:-]+)", re.IGNOREC
 def _html(name: str, content: bytes) -> tuple[str, str]:
     m = _CHARSET.search(content[:4096])
     charset = m.group(1).decode("ascii").lower() if m else ""
+    if re.fullmatch(r"utf-?16(-?[lb]e)?", charset):
+        # as browsers do: a page that can declare its charset in ASCII is not UTF-16 (a BOM still wins)
+        charset = "utf-8"
     if charset and charset not in {"utf-8", "utf8"} and not content.startswith((b"\xef\xbb\xbf", b"\xff\xfe",
                                                                                    b"\xfe\xff")):
         try:

@@ -62,3 +62,22 @@ def docx_bytes(*, title: str = "Hướng dẫn thử nghiệm", paragraphs: tupl
     buf = io.BytesIO()
     d.save(buf)
     return buf.getvalue()
+
+
+def docx_bomb(inflated_mb: int) -> bytes:
+    """A DOCX whose word/document.xml inflates to ``inflated_mb`` MB of zeros (written in 1 MB
+    chunks: the test never holds it whole)."""
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(docx_bytes(title="Bom", paragraphs=("x",)))) as good, \
+            zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in good.infolist():
+            if info.filename != "word/document.xml":
+                z.writestr(info.filename, good.read(info.filename))
+        with z.open("word/document.xml", "w") as f:
+            chunk = b"0" * (1024 * 1024)
+            for _ in range(inflated_mb):
+                f.write(chunk)
+    return buf.getvalue()

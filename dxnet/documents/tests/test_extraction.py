@@ -6,7 +6,7 @@ import pytest
 
 from dxnet.documents.extraction import MAX_BYTES, ExtractionError, extract, tidy
 
-from .builders import docx_bytes, encrypted_pdf, pdf_bytes
+from .builders import docx_bomb, docx_bytes, encrypted_pdf, pdf_bytes
 
 
 @pytest.fixture(autouse=True)
@@ -109,3 +109,56 @@ def test_messages_are_translated() -> None:
     with translation.override("vi"), pytest.raises(ExtractionError) as exc:
         extract("rong.txt", b"")
     assert "rong.txt" in exc.value.message
+
+
+def test_a_docx_bomb_is_refused_before_it_is_inflated() -> None:
+    content = docx_bomb(300)
+    assert len(content) < 2 * 1024 * 1024  # well under the 20 MB limit of the upload
+    with pytest.raises(ExtractionError) as exc:
+        extract("bom.docx", content)
+    assert "bom.docx" in exc.value.message and "expands to too much data" in exc.value.message
+
+
+def test_a_docx_inflating_past_the_total_cap_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    from dxnet.documents import extraction
+
+    content = docx_bytes(title="Hướng dẫn", paragraphs=("Nội dung.",) * 50)
+    assert extract("hd.docx", content).text.startswith("# Hướng dẫn")
+    monkeypatch.setattr(extraction, "MAX_UNZIPPED_BYTES", 1000)  # its members inflate to more
+    with pytest.raises(ExtractionError) as exc:
+        extract("hd.docx", content)
+    assert "hd.docx" in exc.value.message and "expands to too much data" in exc.value.message
+
+
+def test_running_out_of_memory_on_a_docx_is_a_clear_refusal(monkeypatch: pytest.MonkeyPatch) -> None:
+    import docx
+
+    def boom(*args: object, **kwargs: object) -> None:
+        raise MemoryError
+
+    content = docx_bytes(title="T", paragraphs=("x",))
+    monkeypatch.setattr(docx, "Document", boom)
+    with pytest.raises(ExtractionError) as exc:
+        extract("hd.docx", content)
+    assert "hd.docx" in exc.value.message and "expands to too much data" in exc.value.message
+
+
+def test_a_pdf_over_the_page_limit_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    from dxnet.documents import extraction
+
+    content = pdf_bytes(["Mot trang"])
+    assert "Mot trang" in extract("a.pdf", content).text
+    monkeypatch.setattr(extraction, "MAX_PDF_PAGES", 0)
+    with pytest.raises(ExtractionError) as exc:
+        extract("a.pdf", content)
+    assert exc.value.message == "“a.pdf” has 1 pages; a document may have at most 0 pages."
+
+
+@pytest.mark.parametrize("declared", ["utf-16", "UTF-16LE", "utf-16be", "utf16"])
+def test_html_declaring_utf16_in_a_meta_is_read_as_utf8(declared: str) -> None:
+    html = f"<html><head><meta charset={declared}></head><body><p>Đắk Lắk, Việt Nam</p></body></html>"
+    assert extract("t.html", html.encode()).text == "Đắk Lắk, Việt Nam\n"
+    quoted = f'<meta http-equiv="Content-Type" content="text/html; charset={declared}"><p>Xã Ea Kar</p>'
+    assert extract("t.html", quoted.encode()).text == "Xã Ea Kar\n"
+    # a byte-order mark still wins
+    assert extract("t.html", html.encode("utf-16")).text == "Đắk Lắk, Việt Nam\n"
