@@ -6,11 +6,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import secrets
 from typing import Any
 
 from django.core.files.base import ContentFile
 from django.core.validators import URLValidator, validate_slug
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -75,17 +76,39 @@ def _problems(fields: dict[str, Any], *, actor: Any) -> list[tuple[str, str, str
     return errors
 
 
-def _unique_slug(wanted: str, title: str, *, exclude: int | None = None) -> str:
+def _slug_base(wanted: str, title: str) -> str:
     base = slugify(fold(wanted.strip())) if wanted.strip() else slugify(fold(title))
     base = (base or "van-ban")[:100].strip("-_") or "van-ban"
-    if base in RESERVED_SLUGS:
-        base = f"{base}-1"
-    taken = Document.objects.exclude(pk=exclude) if exclude else Document.objects.all()
-    slug, n = base, 1
-    while taken.filter(slug=slug).exists():
-        n += 1
-        slug = f"{base}-{n}"
+    return f"{base}-1" if base in RESERVED_SLUGS else base
+
+
+def _suffixed(base: str) -> str:
+    """``base`` and a short random suffix: a counter (…-2) would tell anyone that a document they
+    cannot read already has that name."""
+    return f"{base}-{secrets.token_hex(3)}"
+
+
+def _unique_slug(wanted: str, title: str) -> str:
+    """The wanted short name (or the title's) when free; taken, the same with a random suffix."""
+    base = _slug_base(wanted, title)
+    slug = base
+    while Document.objects.filter(slug=slug).exists():
+        slug = _suffixed(base)
     return slug
+
+
+def _insert(doc: Document, base: str) -> None:
+    """Insert ``doc``; when another upload took its short name meanwhile (the unique index says
+    so), once more with a new random suffix. Each try in a savepoint."""
+    for attempt in range(2):
+        try:
+            with transaction.atomic():
+                doc.save()
+            return
+        except IntegrityError:
+            if attempt or not Document.objects.filter(slug=doc.slug).exists():
+                raise
+            doc.slug = _suffixed(base)
 
 
 def _stored_name(slug: str, filename: str) -> str:
@@ -137,7 +160,7 @@ def document_create(*, actor: Any, owner: Unit, audience: Unit, filename: str, c
             )
             doc.file.save(_stored_name(doc.slug, filename), ContentFile(content), save=False)
             stored.append(doc.file.name)
-            doc.save()
+            _insert(doc, _slug_base(slug, title))
             audit.record(actor=actor, action="document.create", obj=doc, unit=owner,
                          after=audit.snapshot(doc, ["slug", "title", "number", "kind", "issuer", "signed_on",
                                                     "effective_on", "language", "owner", "audience", "filename",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from dxnet.documents.extraction import ExtractionError
 from dxnet.documents.models import Document
 from dxnet.indicators.services import Rejected
 
-from .builders import docx_bytes, pdf_bytes
+from .builders import docx_bomb, docx_bytes, pdf_bytes
 from .conftest import stored_files
 
 pytestmark = pytest.mark.django_db
@@ -52,8 +53,25 @@ def test_slugs_are_unique_and_never_a_page_name(cast: Any, unit: Any) -> None:
     a = _create(cast.user("snv.daklak"), unit)
     b = _create(cast.user("snv.daklak"), unit)
     c = _create(None, unit, slug="new")
-    assert (a.slug, b.slug) == ("huong-dan-chuyen-doi-so-cap-xa", "huong-dan-chuyen-doi-so-cap-xa-2")
-    assert c.slug == "new-1"
+    d = _create(None, unit, slug="given-by-the-demo")
+    assert a.slug == "huong-dan-chuyen-doi-so-cap-xa"
+    # taken: a random suffix, not a counter (…-2 would confirm that a document one cannot read exists)
+    assert re.fullmatch(r"huong-dan-chuyen-doi-so-cap-xa-[0-9a-f]{6}", b.slug), b.slug
+    assert b.slug != "huong-dan-chuyen-doi-so-cap-xa-2"
+    assert (c.slug, d.slug) == ("new-1", "given-by-the-demo")
+    assert Document.objects.filter(pk__in=[a.pk, b.pk]).count() == 2
+
+
+def test_a_slug_taken_between_the_check_and_the_insert_is_retried_with_a_new_suffix(
+        cast: Any, unit: Any, media: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Two uploads with the same title at once: both found the short name free; the second insert
+    # meets the unique index. It is retried once (in a savepoint) instead of failing with a 500.
+    first = _create(cast.user("snv.daklak"), unit)
+    monkeypatch.setattr(services, "_unique_slug", lambda wanted, title: first.slug)
+    second = _create(cast.user("snv.daklak"), unit)
+    assert re.fullmatch(rf"{first.slug}-[0-9a-f]{{6}}", second.slug), second.slug
+    assert set(Document.objects.values_list("slug", flat=True)) == {first.slug, second.slug}
+    assert AuditEntry.objects.filter(action="document.create").count() == 2
 
 
 def test_reporter_cannot_publish(cast: Any, unit: Any, media: Path) -> None:
@@ -82,6 +100,15 @@ def test_a_file_without_text_stores_nothing(cast: Any, unit: Any, media: Path, f
         _create(cast.user("snv.daklak"), unit, filename=filename, content=content)
     assert not Document.objects.exists() and stored_files(media) == []
     assert not AuditEntry.objects.filter(action="document.create").exists()
+    assert not IndexJob.objects.exists()
+
+
+def test_a_docx_bomb_stores_nothing(cast: Any, unit: Any, media: Path) -> None:
+    # word/document.xml inflates to 300 MB of zeros from under 1 MB: refused from the zip's directory
+    with pytest.raises(ExtractionError) as exc:
+        _create(cast.user("snv.daklak"), unit, filename="bom.docx", content=docx_bomb(300))
+    assert "bom.docx" in exc.value.message
+    assert not Document.objects.exists() and stored_files(media) == []
     assert not IndexJob.objects.exists()
 
 
