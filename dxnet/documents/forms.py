@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from dxnet.core import access
 from dxnet.network.models import Unit
@@ -33,7 +33,7 @@ class DocumentForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}))
     title = forms.CharField(label=gettext_lazy("Title"), max_length=500, required=False,
                             help_text=gettext_lazy("Left empty: the first heading of the file."))
-    number = forms.CharField(label=gettext_lazy("Number"), max_length=60, required=False,
+    number = forms.CharField(label=pgettext_lazy("document number", "Number"), max_length=60, required=False,
                              help_text=gettext_lazy("As printed, e.g. 03/NQ-CP or 57-NQ/TW."))
     kind = forms.ChoiceField(label=gettext_lazy("Type"), choices=DocumentKind.choices, initial=DocumentKind.GUIDANCE)
     issuer = forms.CharField(label=gettext_lazy("Issuing body"), max_length=255, required=False,

@@ -140,3 +140,18 @@ def test_index_status_polls_while_running_and_stops_when_done_or_failed(cast: An
     body = c.get(url).content.decode()
     assert "hx-trigger" not in body and "Không đọc được mô hình" in body
     assert cast.client("xa.eakar").get(url).status_code == 404
+
+
+def test_vietnamese_terms_of_a_document(cast: Any, corpus: dict[str, Any]) -> None:
+    # the number field is "Số hiệu" (other apps' "Number" stays "Số"), the status "Đã phát hành",
+    # examples read "ví dụ:"
+    with translation.override("vi"):
+        assert str(Document.Status.PUBLISHED.label) == "Đã phát hành"
+        assert translation.gettext("Number") == "Số"
+        assert translation.gettext("Sources") == "Nguồn"
+        assert "ví dụ: 03/NQ-CP" in translation.gettext("As printed, e.g. 03/NQ-CP or 57-NQ/TW.")
+    c = cast.client("snv.daklak")
+    form = c.get("/documents/new/", HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert 'for="id_number">Số hiệu</label>' in form
+    page = c.get("/documents/nq-57-tw-2024/", HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert ">Số hiệu</dt>" in page
