@@ -23,13 +23,20 @@
     if (errors) errors.innerHTML = "";
   });
 
+  // The server's own message (e.g. the filters' errors, in the user's language), else the status.
+  const reason = async (resp) => {
+    const tpl = document.createElement("template");
+    tpl.innerHTML = await resp.text();
+    return (tpl.content.textContent || "").replace(/\s+/g, " ").trim() || String(resp.status);
+  };
+
   const stream = async (el) => {
     el.setAttribute("data-started", "1");
     const out = el.querySelector("[data-stream-text]");
     const status = el.querySelector("[data-stream-status]");
     try {
       const resp = await fetch(el.dataset.streamUrl, { headers: { Accept: "text/plain" }, credentials: "same-origin" });
-      if (!resp.ok || !resp.body) throw new Error(String(resp.status));
+      if (!resp.ok || !resp.body) throw new Error(await reason(resp));
       const reader = resp.body.getReader();
       const decoder = new TextDecoder();
       for (;;) {
@@ -39,7 +46,7 @@
       }
       out.textContent += decoder.decode();
     } catch (err) {
-      if (status) status.textContent = String(err);
+      if (status) status.textContent = err.message || String(err);
     }
     // The stored answer (citations, feedback) replaces what was streamed.
     try {
