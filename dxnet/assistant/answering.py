@@ -116,13 +116,15 @@ def _passage_of(retrieved: Sequence[Any], c: Citation) -> Any:
     return None
 
 
-def document_url(slug: str, start: int, end: int) -> str:
-    """The document page opened at the passage ``[start, end)`` of its text, highlighted."""
+def document_url(slug: str, start: int, end: int, version: str = "") -> str:
+    """The document page opened at the passage ``[start, end)`` of its text, highlighted.
+    ``version`` (the start of the text's sha256) lets the page refuse to highlight offsets that
+    belong to an earlier text of the document (its file was replaced since the answer)."""
     try:
         base = reverse("documents:detail", args=[slug])
     except NoReverseMatch:  # the documents app's page not mounted (yet): its agreed address
         base = f"/documents/{slug}/"
-    return f"{base}?from={start}&to={end}#passage"
+    return f"{base}?from={start}&to={end}" + (f"&v={version}" if version else "") + "#passage"
 
 
 def citation_dict(n: int, c: Citation, document: Any, passage: Any = None) -> dict[str, Any]:
@@ -137,7 +139,7 @@ def citation_dict(n: int, c: Citation, document: Any, passage: Any = None) -> di
         "start": c.start,
         "end": c.end,
         "text": c.text,
-        "url": document_url(document.slug, c.start, c.end),
+        "url": document_url(document.slug, c.start, c.end, (document.text_sha256 or "")[:12]),
     }
 
 

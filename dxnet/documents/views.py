@@ -94,10 +94,15 @@ def document_new(request: HttpRequest) -> HttpResponse:
 @login_required
 def document_detail(request: HttpRequest, slug: str) -> HttpResponse:
     doc = selectors.access_document_by_slug(actor=request.user, slug=slug)
-    passage = passage_bounds(doc.text, request.GET.get("from"), request.GET.get("to"))
+    # A citation names the text it was made on (v = start of its sha256): offsets into an earlier
+    # text (the file was replaced since) would highlight the wrong words, so none is highlighted.
+    version = request.GET.get("v", "")
+    stale = bool(version) and not doc.text_sha256.startswith(version)
+    passage = None if stale else passage_bounds(doc.text, request.GET.get("from"), request.GET.get("to"))
     can_change = selectors.can_change(request.user, doc)
     return render(request, "documents/detail.html", {
-        "doc": doc, "text_html": render_text(doc.text, passage), "passage": passage, "can_change": can_change,
+        "doc": doc, "text_html": render_text(doc.text, passage), "passage": passage, "stale": stale,
+        "can_change": can_change,
         "job": latest_job(doc) if can_change else None,
     })
 

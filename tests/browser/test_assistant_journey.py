@@ -63,7 +63,7 @@ def test_ask_in_french_open_the_citation_give_feedback(page: Page, indexed: Any,
 
     # 2. Open the citation: the document page highlights the quoted passage.
     link.click()
-    page.wait_for_url(re.compile(rf"/documents/{SEED}/\?from=\d+&to=\d+#passage$"))
+    page.wait_for_url(re.compile(rf"/documents/{SEED}/\?from=\d+&to=\d+&v=[0-9a-f]{{12}}#passage$"))
     mark = page.locator("mark#passage")
     expect(mark).to_be_visible()
     highlighted = " ".join(page.locator("mark.dx-passage").all_inner_texts())

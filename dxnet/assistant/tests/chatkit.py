@@ -4,6 +4,7 @@ local OpenAI-compatible HTTP server standing in for the language model."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
@@ -51,8 +52,8 @@ def make_document(slug: str, text: str, *, audience: str = "VN", owner: str | No
     from dxnet.network.models import Unit
 
     return Document.objects.create(
-        slug=slug, title=fields.pop("title", slug), text=text, owner=Unit.objects.get(code=owner or audience),
-        audience=Unit.objects.get(code=audience), **fields)
+        slug=slug, title=fields.pop("title", slug), text=text, text_sha256=hashlib.sha256(text.encode()).hexdigest(),
+        owner=Unit.objects.get(code=owner or audience), audience=Unit.objects.get(code=audience), **fields)
 
 
 def index_now(*documents: Any) -> None:

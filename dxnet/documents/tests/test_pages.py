@@ -99,6 +99,18 @@ def test_the_cited_passage_is_highlighted_exactly(cast: Any, corpus: dict[str, A
         assert 'id="passage"' not in cast.client("xa.eakar").get(f"/documents/{doc.slug}/", params).content.decode()
 
 
+def test_a_citation_made_on_an_earlier_text_is_not_highlighted(cast: Any, corpus: dict[str, Any]) -> None:
+    doc = corpus["nq-03-cp-2025"]
+    start = doc.text.index("Nghị quyết này có hiệu lực")
+    params = {"from": start, "to": start + 30}
+    client = cast.client("xa.eakar")
+    same = client.get(f"/documents/{doc.slug}/", {**params, "v": doc.text_sha256[:12]}).content.decode()
+    assert 'id="passage"' in same and 'data-testid="passage-stale"' not in same
+    # the file was replaced since the answer: its offsets would mark other words
+    other = client.get(f"/documents/{doc.slug}/", {**params, "v": "0123456789ab"}).content.decode()
+    assert 'id="passage"' not in other and 'data-testid="passage-stale"' in other
+
+
 def test_a_passage_across_lines_is_marked_piece_by_piece_and_escaped() -> None:
     text = "# Điều 1 <b>\nKhoản 1 & 2\n\nKhoản 3"
     start, end = text.index("1 <b>"), text.index("Khoản 3") + 5
