@@ -87,11 +87,12 @@ def _index_progress() -> dict[str, Any]:
     while the worker builds the first index must not read "the documents do not answer" as
     the truth."""
     from .models import IndexJob, IndexState
+    from .views_index import ACTIVE
 
     state = IndexState.objects.order_by("-pk").first()
-    job = IndexJob.objects.filter(status__in=[IndexJob.Status.QUEUED, IndexJob.Status.RUNNING]).order_by(
-        "created_at").first()
-    pending = IndexJob.objects.filter(status__in=[IndexJob.Status.QUEUED, IndexJob.Status.RUNNING]).count()
+    active = IndexJob.objects.filter(status__in=ACTIVE).order_by("created_at")
+    job = active.first()
+    pending = active.count() if job else 0
     return {"index_ready": bool(state and state.generation and state.passages), "index_job": job,
             "index_pending": pending}
 
